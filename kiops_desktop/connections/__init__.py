@@ -1,0 +1,1 @@
+"""Discovery of kube/Docker/Podman contexts, keyring-backed credentials, settings and paths."""

@@ -1,0 +1,1 @@
+"""Operations across runtimes: deploy-with-backup, restore, rollback + verify, audit, console."""

@@ -1,0 +1,1 @@
+"""Qt widgets only: main window, pages, dialogs, item models and the task runner."""

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Install the Debian packages that KIOPS Desktop and its test suite need - only those missing.
+#
+#   nothing missing         -> silent, exit 0 (fast: one dpkg-query call)
+#   missing and root        -> apt-get update (once) + apt-get install, exit 0
+#   missing and not root    -> prints the one `sudo apt-get install ...` line to run, exit 1
+#   not a Debian system     -> says so, lists the packages to find equivalents for, exit 0
+set -euo pipefail
+
+# The Debian 12 (bookworm) packages the suite needs; see shared ENVIRONMENT.md.
+# Later issues extend this list (docker.io, podman, docker-registry, busybox-static, xvfb,
+# gnome-keyring, dbus-daemon, ...) - keep it the one place where system packages are named.
+PACKAGES=(
+    # venv for `python3 -m venv` with Debian's own python3
+    python3-venv
+    # Qt (PySide6 wheels) runtime libraries, enough for the offscreen platform used in tests
+    libegl1
+    libgl1
+    libfontconfig1
+    fonts-dejavu-core
+    libxkbcommon0
+    libxkbcommon-x11-0
+    libdbus-1-3
+)
+
+if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    echo "ensure-system-deps: this is not a Debian-based system (no dpkg-query/apt-get);" \
+        "install the equivalents of these packages yourself: ${PACKAGES[*]}" >&2
+    exit 0
+fi
+
+# dpkg-query prints one status line per known package; unknown packages go to stderr.
+installed="$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)"
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+    if ! grep -qx "${pkg} installed" <<<"${installed}"; then
+        missing+=("${pkg}")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "ensure-system-deps: missing Debian packages; run:" >&2
+    echo "sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+    exit 1
+fi
+
+echo "ensure-system-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"

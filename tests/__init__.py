@@ -1,0 +1,1 @@
+"""KIOPS Desktop test suite."""
