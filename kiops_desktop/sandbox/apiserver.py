@@ -428,6 +428,14 @@ class ApiServer:
             container = names[0]
         if container not in names:
             raise bad_request(f"container {container} is not valid for pod {name}")
+        previous = req.flag("previous")
+        if previous:
+            buffer = self.kubelet.log_buffer(ns, name, container, previous=True)
+            if buffer is None:
+                raise bad_request(
+                    f'previous terminated container "{container}" in pod "{name}" not found'
+                )
+            return Response(200, "text/plain", b"".join(f"{t}\n".encode() for _, t in buffer.lines))
         for status in (pod.get("status") or {}).get("containerStatuses") or []:
             waiting = (status.get("state") or {}).get("waiting")
             if status.get("name") == container and waiting and not status.get("restartCount"):

@@ -87,6 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     token = args.token or os.environ.get(TOKEN_ENV) or None
+    tls = args.tls
+    if (token or args.read_only_token) and not tls:
+        # kubectl never sends a bearer token over plain http, so a token needs TLS to work.
+        print(
+            "kiops-sandbox: a token needs HTTPS (kubectl will not send it over http); "
+            "serving with --tls.",
+            file=sys.stderr,
+        )
+        tls = True
     sandbox = Sandbox(
         scenario=args.scenario,
         scenario_params=dict(args.param),
@@ -94,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         token=token,
         read_only_token=args.read_only_token,
-        tls=args.tls,
+        tls=tls,
         pod_start_delay=max(0.0, args.pod_start_delay),
         crash_backoff=max(0.1, args.crash_backoff),
     )

@@ -40,7 +40,97 @@ _OBJECT_META: Schema = {
     13: ("ownerReferences", ("repeated", ("message", _OWNER_REFERENCE))),
     14: ("finalizers", ("repeated", "string")),
 }
+_QUANTITY: Schema = {1: ("string", "string")}
+_INT_OR_STRING: Schema = {1: ("type", "int"), 2: ("intVal", "int"), 3: ("strVal", "string")}
+_LABEL_SELECTOR: Schema = {
+    1: ("matchLabels", ("map", "string")),
+    2: (
+        "matchExpressions",
+        (
+            "repeated",
+            (
+                "message",
+                {
+                    1: ("key", "string"),
+                    2: ("operator", "string"),
+                    3: ("values", ("repeated", "string")),
+                },
+            ),
+        ),
+    ),
+}
+_CONTAINER: Schema = {
+    1: ("name", "string"),
+    2: ("image", "string"),
+    3: ("command", ("repeated", "string")),
+    4: ("args", ("repeated", "string")),
+    5: ("workingDir", "string"),
+    6: (
+        "ports",
+        (
+            "repeated",
+            (
+                "message",
+                {
+                    1: ("name", "string"),
+                    2: ("hostPort", "int"),
+                    3: ("containerPort", "int"),
+                    4: ("protocol", "string"),
+                },
+            ),
+        ),
+    ),
+    7: ("env", ("repeated", ("message", {1: ("name", "string"), 2: ("value", "string")}))),
+    8: (
+        "resources",
+        (
+            "message",
+            {
+                1: ("limits", ("map", ("message", _QUANTITY))),
+                2: ("requests", ("map", ("message", _QUANTITY))),
+            },
+        ),
+    ),
+    14: ("imagePullPolicy", "string"),
+}
+_POD_SPEC: Schema = {
+    2: ("containers", ("repeated", ("message", _CONTAINER))),
+    3: ("restartPolicy", "string"),
+    8: ("serviceAccountName", "string"),
+    20: ("initContainers", ("repeated", ("message", _CONTAINER))),
+}
+_POD_TEMPLATE: Schema = {
+    1: ("metadata", ("message", _OBJECT_META)),
+    2: ("spec", ("message", _POD_SPEC)),
+}
+_DEPLOYMENT_SPEC: Schema = {
+    1: ("replicas", "int"),
+    2: ("selector", ("message", _LABEL_SELECTOR)),
+    3: ("template", ("message", _POD_TEMPLATE)),
+    4: (
+        "strategy",
+        (
+            "message",
+            {
+                1: ("type", "string"),
+                2: (
+                    "rollingUpdate",
+                    ("message", {1: ("maxUnavailable", "intorstr"), 2: ("maxSurge", "intorstr")}),
+                ),
+            },
+        ),
+    ),
+    5: ("minReadySeconds", "int"),
+    6: ("revisionHistoryLimit", "int"),
+    7: ("paused", "bool"),
+    9: ("progressDeadlineSeconds", "int"),
+}
+
 SCHEMAS: dict[str, Schema] = {
+    "Deployment": {
+        1: ("metadata", ("message", _OBJECT_META)),
+        2: ("spec", ("message", _DEPLOYMENT_SPEC)),
+    },
     "Namespace": {
         1: ("metadata", ("message", _OBJECT_META)),
         2: ("spec", ("message", {1: ("finalizers", ("repeated", "string"))})),
@@ -116,10 +206,17 @@ def _scalar(kind: Any, raw: Any) -> Any:
         return bool(raw)
     if kind == "time":
         fields = decode_message(bytes(raw), _TIME)
+        if not fields.get("seconds"):
+            return None  # Go's zero time: the field is unset
         moment = datetime.fromtimestamp(fields.get("seconds", 0), UTC)
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if kind == "intorstr":
+        fields = decode_message(bytes(raw), _INT_OR_STRING)
+        return fields.get("strVal", "") if fields.get("type") == 1 else fields.get("intVal", 0)
     if isinstance(kind, tuple) and kind[0] == "message":
-        return decode_message(bytes(raw), kind[1])
+        message = decode_message(bytes(raw), kind[1])
+        # resource.Quantity travels as a message holding its string form
+        return message["string"] if kind[1] is _QUANTITY else message
     raise ProtobufError(f"unknown schema type {kind!r}")
 
 
@@ -141,7 +238,8 @@ def decode_message(data: bytes, schema: Schema) -> dict[str, Any]:
             result.setdefault(name, {})[key] = _scalar(kind[1], entry.get(2, b""))
         else:
             result[name] = _scalar(kind, raw)
-    return {k: v for k, v in result.items() if not _empty(v) or k in ("data", "stringData")}
+    keep = ("data", "stringData", "replicas", "resources")
+    return {k: v for k, v in result.items() if not _empty(v) or k in keep}
 
 
 def decode_object(body: bytes) -> dict[str, Any]:

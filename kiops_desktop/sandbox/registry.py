@@ -106,7 +106,27 @@ class Registry:
             obj["status"] = self._initial_status(rt)
         apply_defaults(rt.plural, obj)
         validate(rt.kind, rt.group, rt.plural, obj, None)
+        self._stamp_managed_fields(rt, obj, None)
         return self.store.create(rt.key, obj, group=rt.group, dry_run=dry_run)
+
+    def _stamp_managed_fields(self, rt: ResourceType, new: Obj, old: Obj | None) -> None:
+        """Record when a ConfigMap's or Secret's content last changed, as managedFields' time
+        does on a real cluster: rollback precautions compare it with revision times."""
+        if rt.plural not in ("configmaps", "secrets"):
+            return
+        content = ("data", "binaryData", "stringData", "type")
+        if old is not None and all(new.get(k) == old.get(k) for k in content):
+            return
+        new["metadata"]["managedFields"] = [
+            {
+                "manager": "kubectl",
+                "operation": "Update",
+                "apiVersion": "v1",
+                "time": self.clock.timestamp(),
+                "fieldsType": "FieldsV1",
+                "fieldsV1": {"f:data": {}},
+            }
+        ]
 
     @staticmethod
     def _initial_status(rt: ResourceType) -> Obj:
@@ -181,6 +201,8 @@ class Registry:
                 meta.pop(key, None)
         meta["resourceVersion"] = old_meta["resourceVersion"]
         meta.pop("managedFields", None)
+        if "managedFields" in old_meta:
+            meta["managedFields"] = old_meta["managedFields"]
         if subresource == "internal":
             pass  # the sandbox's kubelet binds and reports in one write, as a node would
         elif subresource == "status":
@@ -207,6 +229,7 @@ class Registry:
                 meta["generation"] = generation + 1 if changed else generation
         apply_defaults(rt.plural, new)
         validate(rt.kind, rt.group, rt.plural, new, old)
+        self._stamp_managed_fields(rt, new, old)
         return self.store.replace(rt.key, new, group=rt.group, dry_run=dry_run)
 
     # -- scale subresource ---------------------------------------------------------------
@@ -302,12 +325,9 @@ class Registry:
         for rt in res.RESOURCES:
             if not rt.namespaced or rt.plural == "events":
                 continue
-            items, _ = self.store.list_objects(rt.key, namespace)
-            for obj in items:
-                for ref in obj["metadata"].get("ownerReferences") or []:
-                    if ref.get("uid") == owner_uid:
-                        found.append((rt, obj))
-                        break
+            for obj in self.store.owned_by(rt.key, owner_uid):
+                if obj["metadata"].get("namespace") == namespace:
+                    found.append((rt, obj))
         return found
 
     def _delete_dependents(self, owner_uid: str, namespace: str) -> None:

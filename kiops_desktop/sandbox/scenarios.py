@@ -26,7 +26,13 @@ from .store import Obj, clone
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 STANDARD_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
-SCALE_DEFAULTS = {"deployments": 1000, "namespaces": 10, "revisions": 2, "pods": 3}
+SCALE_DEFAULTS = {
+    "deployments": 1000,
+    "namespaces": 10,
+    "revisions": 2,
+    "pods": 3,
+    "history_limit": 10,
+}
 
 
 class ScenarioError(ValueError):
@@ -430,7 +436,7 @@ def build_scale(b: Builder, params: dict[str, int]) -> None:
             f"(known: {', '.join(SCALE_DEFAULTS)})"
         )
     for key, value in values.items():
-        if value < (0 if key == "pods" else 1):
+        if value < (0 if key in ("pods", "history_limit") else 1):
             raise ScenarioError(f"scale parameter {key} must be positive, not {value}")
     namespaces = [f"team-{i:03d}" for i in range(values["namespaces"])]
     b.reg.record_events = False  # thousands of "Scaled up" events would only cost memory
@@ -446,6 +452,7 @@ def build_scale(b: Builder, params: dict[str, int]) -> None:
                     replicas=values["pods"],
                     change_cause="1.0.0",
                     settle=False,
+                    spec={"revisionHistoryLimit": values["history_limit"]},
                 )
             b.settle()
         for revision in range(2, values["revisions"] + 1):

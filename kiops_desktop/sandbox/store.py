@@ -121,6 +121,10 @@ class Store:
         self._history: deque[WatchEvent] = deque(maxlen=HISTORY_LENGTH)
         self._watchers: dict[ResourceKey, set[Watcher]] = {}
         self._listeners: list[Callable[[WatchEvent], None]] = []
+        # Secondary indexes: per-namespace names, and dependents by controller owner UID —
+        # controllers ask "which pods does this ReplicaSet own" thousands of times a second.
+        self._by_namespace: dict[ResourceKey, dict[str, set[str]]] = {}
+        self._by_owner: dict[ResourceKey, dict[str, set[tuple[str, str]]]] = {}
 
     # -- reads ---------------------------------------------------------------------------
     @property
@@ -140,8 +144,39 @@ class Store:
             if namespace is None:
                 keys = sorted(bucket)
             else:
-                keys = sorted(k for k in bucket if k[0] == namespace)
+                names = self._by_namespace.get(resource, {}).get(namespace, ())
+                keys = [(namespace, name) for name in sorted(names)]
             return [bucket[k] for k in keys], self._rv
+
+    def owned_by(self, resource: ResourceKey, owner_uid: str) -> list[Obj]:
+        """Objects whose controller owner reference has ``owner_uid``, sorted by key."""
+        with self.lock:
+            bucket = self._objects.get(resource, {})
+            keys = sorted(self._by_owner.get(resource, {}).get(owner_uid, ()))
+            return [bucket[k] for k in keys]
+
+    def _index(self, resource: ResourceKey, obj: Obj, add: bool) -> None:
+        key = _key(obj)
+        names = self._by_namespace.setdefault(resource, {}).setdefault(key[0], set())
+        owners = self._by_owner.setdefault(resource, {})
+        uid = next(
+            (
+                ref.get("uid")
+                for ref in obj["metadata"].get("ownerReferences") or ()
+                if ref.get("controller")
+            ),
+            None,
+        )
+        if add:
+            names.add(key[1])
+            if uid:
+                owners.setdefault(uid, set()).add(key)
+        else:
+            names.discard(key[1])
+            if uid and uid in owners:
+                owners[uid].discard(key)
+                if not owners[uid]:
+                    del owners[uid]
 
     def count(self, resource: ResourceKey) -> int:
         with self.lock:
@@ -166,6 +201,7 @@ class Store:
             self._rv += 1
             meta["resourceVersion"] = str(self._rv)
             bucket[key] = obj
+            self._index(resource, obj, True)
             self._emit("ADDED", resource, obj, None)
             return obj
 
@@ -183,6 +219,8 @@ class Store:
             self._rv += 1
             obj["metadata"]["resourceVersion"] = str(self._rv)
             bucket[key] = obj
+            self._index(resource, current, False)
+            self._index(resource, obj, True)
             self._emit("MODIFIED", resource, obj, current)
             return obj
 
@@ -197,6 +235,7 @@ class Store:
             if dry_run:
                 return current
             del bucket[(namespace, name)]
+            self._index(resource, current, False)
             self._rv += 1
             final = dict(current)
             final["metadata"] = dict(current["metadata"], resourceVersion=str(self._rv))

@@ -98,11 +98,9 @@ class DeploymentController:
         ns = d["metadata"]["namespace"]
         uid = d["metadata"]["uid"]
         selector = d["spec"].get("selector")
-        items, _ = self.reg.store.list_objects(res.REPLICASETS.key, ns)
         owned = []
-        for rs in items:
-            ref = util.controller_of(rs)
-            if ref is None or ref.get("uid") != uid:
+        for rs in self.reg.store.owned_by(res.REPLICASETS.key, uid):
+            if rs["metadata"].get("namespace") != ns:
                 continue
             if label_selector_matches(selector, rs["metadata"].get("labels")):
                 owned.append(rs)
@@ -186,8 +184,9 @@ class DeploymentController:
     # -- revisions and the new replica set -------------------------------------------------
     @staticmethod
     def _find_new(d: Obj, rs_list: list[Obj]) -> Obj | None:
+        wanted = util.canonical_template(d["spec"].get("template"))
         for rs in sorted(rs_list, key=by_creation):
-            if util.equal_ignore_hash(rs["spec"].get("template"), d["spec"].get("template")):
+            if util.template_key(rs) == wanted:
                 return rs
         return None
 
@@ -602,13 +601,10 @@ class DeploymentController:
             return True
         new_uid = new["metadata"]["uid"] if new else None
         old_uids = {rs["metadata"]["uid"] for rs in old} - {new_uid}
-        pods, _ = self.reg.store.list_objects(res.PODS.key, d["metadata"]["namespace"])
-        for pod in pods:
-            ref = util.controller_of(pod)
-            if ref is None or ref.get("uid") not in old_uids:
-                continue
-            if (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
-                return True
+        for uid in old_uids:
+            for pod in self.reg.store.owned_by(res.PODS.key, uid):
+                if (pod.get("status") or {}).get("phase") not in ("Failed", "Succeeded"):
+                    return True
         return False
 
     # -- cleanup and status ----------------------------------------------------------------

@@ -94,6 +94,8 @@ class Kubelet:
         self._ips = itertools.count(2)
         self.log_cond = threading.Condition()
         self._logs: dict[tuple[str, str, str], LogBuffer] = {}
+        # The log of each container's previous run (``kubectl logs --previous``).
+        self._previous: dict[tuple[str, str, str], LogBuffer] = {}
 
     # -- logs ----------------------------------------------------------------------------
     def _log(self, run: PodRun, container: ContainerRun, lines: list[str]) -> None:
@@ -107,9 +109,12 @@ class Kubelet:
             del buffer.lines[:-MAX_LOG_LINES]
             self.log_cond.notify_all()
 
-    def log_buffer(self, namespace: str, pod: str, container: str) -> LogBuffer | None:
+    def log_buffer(
+        self, namespace: str, pod: str, container: str, *, previous: bool = False
+    ) -> LogBuffer | None:
         with self.log_cond:
-            return self._logs.get((namespace, pod, container))
+            logs = self._previous if previous else self._logs
+            return logs.get((namespace, pod, container))
 
     def forget(self, namespace: str, name: str, uid: str) -> None:
         self._runs.pop(uid, None)
@@ -117,6 +122,8 @@ class Kubelet:
             for key in [k for k in self._logs if k[:2] == (namespace, name)]:
                 self._logs[key].closed = True
                 del self._logs[key]
+            for key in [k for k in self._previous if k[:2] == (namespace, name)]:
+                del self._previous[key]
             self.log_cond.notify_all()
 
     # -- the node's loop -----------------------------------------------------------------
@@ -183,6 +190,9 @@ class Kubelet:
             container.state = "pullerror"
             self._later(run, container, now, max(self.crash_backoff, 0.5))
             return
+        if container.restarts:
+            with self.log_cond:
+                self._logs[(run.namespace, run.name, container.name)] = LogBuffer()
         container.state = "running"
         container.started_at = self.clock.timestamp()
         container.container_id = self._container_id(run, container)
@@ -224,6 +234,12 @@ class Kubelet:
         }
         container.restarts += 1
         container.state = "backoff"
+        # While it backs off, both the current and the previous log are the crashed run's, as
+        # on a real node; the restart below starts a fresh current log.
+        with self.log_cond:
+            key = (run.namespace, run.name, container.name)
+            if key in self._logs:
+                self._previous[key] = self._logs[key]
         container.ready = False
         backoff = min(self.crash_backoff * 2 ** (container.restarts - 1), MAX_BACKOFF_SECONDS)
         self._later(run, container, now, backoff)

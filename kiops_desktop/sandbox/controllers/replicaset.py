@@ -51,11 +51,9 @@ class ReplicaSetController:
     def _owned_pods(self, rs: Obj) -> list[Obj]:
         uid = rs["metadata"]["uid"]
         selector = rs["spec"].get("selector")
-        pods, _ = self.reg.store.list_objects(res.PODS.key, rs["metadata"]["namespace"])
         owned = []
-        for pod in pods:
-            ref = util.controller_of(pod)
-            if ref is None or ref.get("uid") != uid:
+        for pod in self.reg.store.owned_by(res.PODS.key, uid):
+            if pod["metadata"].get("namespace") != rs["metadata"]["namespace"]:
                 continue
             if pod["metadata"].get("deletionTimestamp"):
                 continue

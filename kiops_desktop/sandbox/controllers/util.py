@@ -26,13 +26,13 @@ SKIP_COPY = frozenset(
     }
 )
 MAX_INT32 = 2_147_483_647
-_GO_INT = re.compile(r"^[+-]?[0-9]+$")
+_GO_INT = re.compile(r"[+-]?[0-9]+")
 _SAFE = "bcdfghjklmnpqrstvwxz2456789"
 
 
 def parse_go_int(text: str) -> int | None:
     """strconv.ParseInt(s, 10, 64): optional sign, ASCII digits, nothing else."""
-    if not _GO_INT.match(text):
+    if not _GO_INT.fullmatch(text):
         return None
     value = int(text)
     return value if -(2**63) <= value < 2**63 else None
@@ -75,9 +75,33 @@ def equal_ignore_hash(a: Obj | None, b: Obj | None) -> bool:
     return bool(template_without_hash(a) == template_without_hash(b))
 
 
+def canonical_template(template: Obj | None) -> str:
+    return json.dumps(template_without_hash(template), sort_keys=True, separators=(",", ":"))
+
+
+# Canonical template text per stored object version. Stored objects are immutable, so
+# (uid, resourceVersion) identifies a template; without this, a deployment with hundreds of
+# revisions re-normalises every template on every sync.
+_CANONICAL: dict[tuple[str, str], str] = {}
+_CANONICAL_LIMIT = 50_000
+
+
+def template_key(obj: Obj) -> str:
+    meta = obj["metadata"]
+    key = (str(meta.get("uid", "")), str(meta.get("resourceVersion", "")))
+    cached = _CANONICAL.get(key) if all(key) else None
+    if cached is None:
+        cached = canonical_template(obj.get("spec", {}).get("template"))
+        if all(key):
+            if len(_CANONICAL) >= _CANONICAL_LIMIT:
+                _CANONICAL.clear()
+            _CANONICAL[key] = cached
+    return cached
+
+
 def compute_hash(template: Obj, collision_count: int | None) -> str:
     """FNV-1a of the canonical template, spelled with the controller's safe alphabet (§1.6)."""
-    data = json.dumps(template_without_hash(template), sort_keys=True, separators=(",", ":"))
+    data = canonical_template(template)
     digest = 0x811C9DC5
     payload = data.encode()
     if collision_count is not None:
