@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kiops_desktop.core.rollback import RollbackPlan
 from kiops_desktop.runtimes.errors import (
     Conflict,
     Forbidden,
+    Invalid,
     NotFound,
     ServerError,
     TimedOut,
@@ -35,6 +37,16 @@ pytestmark = pytest.mark.integration
 def _v1(cl: Cluster) -> None:
     apply_and_settle(cl, nginx_deployment())
     set_image(cl, "nginx:1.16")
+
+
+def _planned(
+    secure_cluster: Callable[..., Cluster], runtime_for: Callable[..., KubernetesRuntime]
+) -> tuple[Cluster, KubernetesRuntime, RollbackPlan, dict]:
+    """A two-revision deployment, a runtime, a rollback plan, and the deployment as planned."""
+    cl = secure_cluster()
+    _v1(cl)
+    runtime = runtime_for(cl)
+    return cl, runtime, runtime.plan_rollback("default", "nginx"), cl.deployment()
 
 
 def _edit_kubeconfig(cl: Cluster, name: str, change: Callable[[dict], None]) -> Path:
@@ -194,11 +206,7 @@ def test_reads_give_up_with_a_sentence_after_retries(
 def test_writes_are_never_retried(
     secure_cluster: Callable[..., Cluster], runtime_for: Callable[..., KubernetesRuntime]
 ) -> None:
-    cl = secure_cluster()
-    _v1(cl)
-    runtime = runtime_for(cl)
-    plan = runtime.plan_rollback("default", "nginx")
-    before = cl.deployment()
+    cl, runtime, plan, before = _planned(secure_cluster, runtime_for)
     cl.sb.inject_fault("PATCH", r"/deployments/nginx$", count=1, status=503)
     with pytest.raises(ServerError):
         runtime.execute(plan)
@@ -212,11 +220,7 @@ def test_writes_are_never_retried(
 def test_a_dropped_connection_on_a_write_is_reported(
     secure_cluster: Callable[..., Cluster], runtime_for: Callable[..., KubernetesRuntime]
 ) -> None:
-    cl = secure_cluster()
-    _v1(cl)
-    runtime = runtime_for(cl)
-    plan = runtime.plan_rollback("default", "nginx")
-    before = cl.deployment()
+    cl, runtime, plan, before = _planned(secure_cluster, runtime_for)
     cl.sb.inject_fault("PATCH", r"/deployments/nginx$", count=1, drop=True)
     with pytest.raises(Unreachable):
         runtime.execute(plan)
@@ -279,3 +283,14 @@ def test_concurrent_rollbacks_only_one_applies(
     for t in threads:
         t.join(30)
     assert sorted(outcomes) == ["applied", "conflict"]
+
+
+def test_an_invalid_change_is_reported_as_invalid(
+    secure_cluster: Callable[..., Cluster], runtime_for: Callable[..., KubernetesRuntime]
+) -> None:
+    cl, runtime, plan, before = _planned(secure_cluster, runtime_for)
+    cl.sb.inject_fault("PATCH", r"/deployments/nginx$", count=1, status=422)
+    with pytest.raises(Invalid) as caught:
+        runtime.execute(plan)
+    assert "refused the change" in str(caught.value)
+    assert cl.deployment()["metadata"]["generation"] == before["metadata"]["generation"]
