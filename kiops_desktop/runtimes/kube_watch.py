@@ -80,6 +80,7 @@ class ResourceWatch:
                     return
                 if failures >= len(RECONNECT_BACKOFF) - 1 and not self._stopped.is_set():
                     raise
+                self.reconnects += 1  # a watch request that failed before any answer
                 self._stopped.wait(RECONNECT_BACKOFF[failures])
                 failures += 1
                 continue

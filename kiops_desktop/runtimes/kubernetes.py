@@ -12,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from urllib3.exceptions import HTTPError
+
 from ..connections.kubeconfig import Kubeconfig
 from ..core.advice import rollout_safety_advice
 from ..core.findings import Finding
@@ -68,7 +70,8 @@ class LogStream:
                 if self._stopped:
                     return
                 yield line.decode("utf-8", "replace")
-        except (OSError, ValueError, AttributeError):
+        except (OSError, ValueError, AttributeError, HTTPError):
+            # stop() shuts the socket down under the reading thread; that ends the stream.
             if not self._stopped:
                 raise
         finally:
@@ -248,9 +251,20 @@ class KubernetesRuntime:
         return LogStream(response)
 
     def events(self, namespace: str, name: str) -> list[EventSummary]:
-        """Recent events of the deployment, its replica sets and their pods, newest last."""
+        """Recent events of the deployment, its replica sets and their pods, oldest first.
+
+        Matched by UID, not by name prefix: "web-" would also catch "web-admin"'s pods."""
         deployment = self.get_deployment(namespace, name)
-        prefix = f"{name}-"
+        replica_sets = owned_by(deployment, self._replica_sets(deployment))
+        uids = {deployment["metadata"]["uid"]}
+        uids.update(rs["metadata"]["uid"] for rs in replica_sets)
+        for pod in self._pods(deployment):
+            owner = next(
+                (r for r in pod["metadata"].get("ownerReferences") or [] if r.get("controller")),
+                None,
+            )
+            if owner is not None and owner.get("uid") in uids:
+                uids.add(pod["metadata"]["uid"])
         body = self.client.read_json(
             self.client.core().list_namespaced_event,
             namespace,
@@ -259,22 +273,18 @@ class KubernetesRuntime:
         found = []
         for event in body.get("items") or []:
             involved = event.get("involvedObject") or {}
-            target = str(involved.get("name") or "")
-            if involved.get("kind") == "Deployment" and target != name:
-                continue
-            if involved.get("kind") != "Deployment" and not target.startswith(prefix):
+            if involved.get("uid") not in uids:
                 continue
             found.append(
                 EventSummary(
                     last_seen=str(event.get("lastTimestamp") or event.get("eventTime") or ""),
                     type=str(event.get("type") or ""),
                     reason=str(event.get("reason") or ""),
-                    object=f"{str(involved.get('kind', '')).lower()}/{target}",
+                    object=f"{str(involved.get('kind', '')).lower()}/{involved.get('name', '')}",
                     message=str(event.get("message") or ""),
                     count=int(event.get("count") or 1),
                 )
             )
-        del deployment
         return sorted(found, key=lambda e: e.last_seen)
 
     # -- history and rollback --------------------------------------------------------------

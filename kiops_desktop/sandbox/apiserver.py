@@ -464,7 +464,7 @@ class ApiServer:
             return Response(200, "text/plain", b"".join(render(e) for e in lines))
 
         def follow() -> Iterator[bytes]:
-            sent = len(buffer.lines) if buffer else 0
+            reading, sent = buffer, (len(buffer.lines) if buffer else 0)
             for entry in lines:
                 yield render(entry)
             cond = self.kubelet.log_cond
@@ -476,6 +476,9 @@ class ApiServer:
                             return
                         cond.wait(WATCH_POLL_SECONDS)
                         continue
+                    if current is not reading:
+                        # The container restarted: its new run has a log of its own.
+                        reading, sent = current, 0
                     if len(current.lines) <= sent:
                         cond.wait(WATCH_POLL_SECONDS)
                     fresh = current.lines[sent:]

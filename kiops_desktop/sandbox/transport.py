@@ -9,6 +9,7 @@ import json
 import logging
 import socket
 import ssl
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -49,6 +50,15 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         self.read_only_token = read_only_token
         self.admin_token = admin_token
         self.ssl_context = ssl_context
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that fails the TLS handshake or hangs up is not a server error: log it
+        quietly instead of printing a traceback to stderr."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ssl.SSLError | ConnectionError | TimeoutError):
+            log.debug("connection from %s ended: %s", client_address, error)
+            return
+        super().handle_error(request, client_address)
 
     def get_request(self) -> tuple[Any, Any]:
         sock, addr = super().get_request()

@@ -176,6 +176,15 @@ class Kubelet:
             elif container.state in ("pullerror", "pullbackoff"):
                 self._pull_again(run, container, now)
 
+    def _event(self, run: PodRun, event_type: str, reason: str, message: str) -> None:
+        """Record an event about the pod, as the kubelet does for failures."""
+        involved: Obj = {
+            "kind": "Pod",
+            "apiVersion": "v1",
+            "metadata": {"name": run.name, "namespace": run.namespace, "uid": run.uid},
+        }
+        self.reg.record_event(involved, event_type, reason, message, "kubelet")
+
     def _container_id(self, run: PodRun, container: ContainerRun) -> str:
         seed = f"{run.uid}/{container.name}/{container.restarts}".encode()
         return "containerd://" + hashlib.sha256(seed).hexdigest()
@@ -187,6 +196,13 @@ class Kubelet:
 
     def _start(self, run: PodRun, container: ContainerRun, now: float) -> None:
         if container.behaviour == "pull":
+            self._event(
+                run,
+                "Warning",
+                "Failed",
+                f'Failed to pull image "{container.image}": failed to resolve reference '
+                f'"{container.image}": not found',
+            )
             container.state = "pullerror"
             self._later(run, container, now, max(self.crash_backoff, 0.5))
             return
@@ -242,6 +258,13 @@ class Kubelet:
                 self._previous[key] = self._logs[key]
         container.ready = False
         backoff = min(self.crash_backoff * 2 ** (container.restarts - 1), MAX_BACKOFF_SECONDS)
+        self._event(
+            run,
+            "Warning",
+            "BackOff",
+            f"Back-off restarting failed container {container.name} in pod "
+            f"{run.name}_{run.namespace}({run.uid})",
+        )
         self._later(run, container, now, backoff)
 
     def _pull_again(self, run: PodRun, container: ContainerRun, now: float) -> None:
