@@ -86,6 +86,10 @@ class ResourceWatch:
                 continue
             with self._lock:
                 self._response = response
+            if self._stopped.is_set():
+                # stop() ran while the request was on its way: it could not abort it then.
+                abort(response)
+                return
             expired = False
             try:
                 for line in iter_lines(response):

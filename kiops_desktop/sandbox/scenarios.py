@@ -26,6 +26,7 @@ from .store import Obj, clone
 
 CHANGE_CAUSE = "kubernetes.io/change-cause"
 STANDARD_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+CONFIG_AGE_DAYS = 59
 SCALE_DEFAULTS = {
     "deployments": 1000,
     "namespaces": 10,
@@ -67,6 +68,12 @@ class Builder:
 
     def create(self, rt: res.ResourceType, namespace: str, body: Obj) -> Obj:
         return self.reg.create(rt, namespace, body)
+
+    def create_config(self, rt: res.ResourceType, namespace: str, body: Obj) -> Obj:
+        """Services, ConfigMaps and Secrets predate the revisions that use them, as they would
+        in a real estate (otherwise every rollback would warn "config changed since")."""
+        with self.days_ago(CONFIG_AGE_DAYS):
+            return self.reg.create(rt, namespace, body)
 
     def deployment(
         self,
@@ -157,7 +164,7 @@ def _container(name: str, image: str, port: int = 8080, **extra: Any) -> Obj:
 
 
 def _service(b: Builder, namespace: str, name: str, port: int = 80) -> None:
-    b.create(
+    b.create_config(
         res.BY_GROUP_PLURAL[("", "services")],
         namespace,
         {
@@ -172,7 +179,7 @@ def _service(b: Builder, namespace: str, name: str, port: int = 80) -> None:
 
 
 def _config_map(b: Builder, namespace: str, name: str, data: dict[str, str]) -> None:
-    b.create(
+    b.create_config(
         res.BY_GROUP_PLURAL[("", "configmaps")],
         namespace,
         {"metadata": {"name": name}, "data": data},
@@ -183,7 +190,7 @@ def _secret(b: Builder, namespace: str, name: str, data: dict[str, str]) -> None
     # Demo values only: base64 of obviously fake text, never a real credential.
     import base64
 
-    b.create(
+    b.create_config(
         res.BY_GROUP_PLURAL[("", "secrets")],
         namespace,
         {
