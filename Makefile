@@ -55,7 +55,7 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install lint
+test: system-deps install lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # pytest exits 5 when it collects nothing; an empty benchmark directory is not a failure.

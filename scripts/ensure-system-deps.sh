@@ -21,6 +21,23 @@ PACKAGES=(
     libxkbcommon0
     libxkbcommon-x11-0
     libdbus-1-3
+    # Docker/Podman integration tests (scripts/engines.sh): a private dockerd (docker.io brings
+    # containerd, runc, iptables), Podman's API service, Debian's registry (distribution 2.8) on
+    # 127.0.0.1, and the static busybox the test images are built from. podman's Recommends are
+    # not installed (--no-install-recommends): catatonit is its --init helper; rootful podman with
+    # host networking needs neither slirp4netns, uidmap nor fuse-overlayfs.
+    docker.io
+    podman
+    docker-registry
+    busybox-static
+    catatonit
+    # podman's network stack: containers-common needs one; netavark (what podman 4.3 prefers,
+    # normally a Recommends) so every machine picks the same, even with host networking
+    netavark
+    # scripts/engines.sh asks the engines' unix sockets and the registry whether they answer
+    curl
+    # htpasswd -B: bcrypt password files for the registry basic-auth tests
+    apache2-utils
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
