@@ -1,0 +1,353 @@
+"""The backup store: one folder per backup of a container (its inspect JSON + volume archives).
+
+Layout under the root::
+
+    <service>/<UTC time>-<container>/manifest.json
+    <service>/<UTC time>-<container>/volumes/<n>-<volume>.tar
+
+A backup is written under a ``.tmp-`` name and renamed into place only when complete, so a crash
+never leaves a folder that looks like a finished backup (``list`` ignores ``.tmp-`` folders).
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import hashlib
+import io
+import json
+import os
+import posixpath
+import re
+import shutil
+import tarfile
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from kiops_desktop.runtimes import errors
+from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def default_root() -> Path:
+    return Path(platformdirs.user_data_dir("kiops-desktop", "KIOPS")) / "backups"
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe form of a service or container name (also never hidden)."""
+    return _UNSAFE.sub("_", text).lstrip(".") or "_"
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def tar_content_digest(data: bytes) -> str:
+    """Digest of what a tar *contains* (names, types, modes, owners, file bytes and times).
+
+    Engines write different headers for the same files (Podman differs between a stopped and a
+    running container), and a directory's own mtime moves when files come and go; this digest
+    ignores both, so it answers "did the volume's contents change?".
+    """
+    h = hashlib.sha256()
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        for m in sorted(tar.getmembers(), key=lambda m: m.name.strip("/")):
+            body = b""
+            if m.isfile():
+                f = tar.extractfile(m)
+                body = f.read() if f else b""
+            mtime = 0 if m.isdir() else int(m.mtime)
+            head = [m.name.strip("/"), m.type.decode(), m.mode, m.uid, m.gid, m.linkname, mtime]
+            h.update(json.dumps(head).encode())
+            h.update(hashlib.sha256(body).digest())
+    return h.hexdigest()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so readers see the old or the new content, never a part."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with tmp.open("wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True)
+class VolumeArchive:
+    type: str  # "volume" | "bind"
+    name: str  # volume name ("" for a bind mount)
+    destination: str  # path inside the container
+    source: str
+    file: str  # relative to the backup folder
+    size: int
+    sha256: str  # of the archive file: integrity
+    content: str  # tar_content_digest: "did it change?"
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    manifest: dict[str, Any]
+    volumes: tuple[VolumeArchive, ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return f"{self.path.parent.name}/{self.path.name}"
+
+    @property
+    def service(self) -> str:
+        return str(self.manifest["service"])
+
+    @property
+    def engine(self) -> str:
+        return str(self.manifest["engine"])
+
+    @property
+    def container_name(self) -> str:
+        return str(self.manifest["container_name"])
+
+    @property
+    def created(self) -> str:
+        return str(self.manifest["created"])
+
+    @property
+    def image(self) -> str:
+        return str(self.manifest["image_reference"])
+
+    @property
+    def image_id(self) -> str:
+        return str(self.manifest["image_id"])
+
+    @property
+    def inspect(self) -> dict[str, Any]:
+        return dict(self.manifest["inspect"])
+
+    @property
+    def size(self) -> int:
+        return sum(v.size for v in self.volumes)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    backup: Backup
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"Backup {self.backup.id} is intact ({len(self.backup.volumes)} archive(s))."
+        return f"Backup {self.backup.id} is damaged: " + "; ".join(self.problems)
+
+
+def _load(path: Path) -> Backup:
+    manifest = json.loads((path / MANIFEST).read_text("utf-8"))
+    volumes = tuple(VolumeArchive(**v) for v in manifest.get("volumes", []))
+    return Backup(path, manifest, volumes)
+
+
+class BackupStore:
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_root()
+
+    # -- reading
+    def list(self, service: str | None = None) -> builtins.list[Backup]:
+        """Complete backups, newest first (unreadable folders are skipped, not fatal)."""
+        out: list[Backup] = []
+        if not self.root.is_dir():
+            return out
+        dirs = [self.root / safe_name(service)] if service else sorted(self.root.iterdir())
+        for sdir in dirs:
+            if not sdir.is_dir() or sdir.name.startswith("."):
+                continue
+            for bdir in sdir.iterdir():
+                if bdir.name.startswith(".") or not (bdir / MANIFEST).is_file():
+                    continue
+                with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+                    out.append(_load(bdir))
+        return sorted(out, key=lambda b: (b.created, b.path.name), reverse=True)
+
+    def known_digests(self, service: str) -> builtins.list[str]:
+        """Every image a service ran according to its backups (repo digests, else image ids)."""
+        seen: dict[str, None] = {}
+        for b in self.list(service):
+            for d in b.manifest.get("repo_digests") or []:
+                seen[d] = None
+            seen[b.image_id] = None
+        return list(seen)
+
+    def verify(self, backup: Backup) -> VerifyResult:
+        problems = []
+        for v in backup.volumes:
+            label = v.name or v.destination
+            f = backup.path / v.file
+            if not f.is_file():
+                problems.append(f"the archive of {label} ({v.file}) is missing")
+            elif f.stat().st_size != v.size or sha256_file(f) != v.sha256:
+                problems.append(
+                    f"the archive of {label} ({v.file}) is corrupted (checksum differs)"
+                )
+        return VerifyResult(backup, tuple(problems))
+
+    # -- writing
+    def create(
+        self,
+        engine: ContainerEngine,
+        container: str,
+        *,
+        service: str | None = None,
+        include_binds: bool = False,
+    ) -> Backup:
+        inspect = engine.inspect(container)
+        name = str(inspect.get("Name", container)).lstrip("/")
+        service = service or name
+        created = datetime.now(UTC)
+        image_id = str(inspect.get("Image", ""))
+        sdir = self.root / safe_name(service)
+        sdir.mkdir(parents=True, exist_ok=True)
+        tmp = sdir / f".tmp-{uuid.uuid4().hex}"
+        (tmp / "volumes").mkdir(parents=True)
+        try:
+            volumes = []
+            mounts = [
+                m
+                for m in named_volumes(inspect)
+                if m["type"] == "volume" or (include_binds and m["type"] == "bind")
+            ]
+            for i, m in enumerate(mounts):
+                data = b"".join(engine.archive_get(container, m["destination"]))
+                rel = f"volumes/{i}-{safe_name(m['name'] or m['destination'])}.tar"
+                write_atomic(tmp / rel, data)
+                volumes.append(
+                    VolumeArchive(
+                        type=m["type"],
+                        name=m["name"],
+                        destination=m["destination"],
+                        source=m["source"],
+                        file=rel,
+                        size=len(data),
+                        sha256=hashlib.sha256(data).hexdigest(),
+                        content=tar_content_digest(data),
+                    )
+                )
+            manifest = {
+                "format": FORMAT,
+                "service": service,
+                "engine": engine.name,
+                "connection": engine.connection,
+                "container_name": name,
+                "container_id": inspect.get("Id"),
+                "state": (inspect.get("State") or {}).get("Status"),
+                "image_reference": (inspect.get("Config") or {}).get("Image", image_id),
+                "image_id": image_id,
+                "repo_digests": engine.repo_digests(image_id),
+                "created": created.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "inspect": inspect,
+                "volumes": [v.__dict__ for v in volumes],
+            }
+            write_atomic(tmp / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True).encode())
+            final = sdir / f"{created.strftime('%Y%m%dT%H%M%S%fZ')}-{safe_name(name)}"
+            os.replace(tmp, final)  # the moment the backup becomes visible, complete
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return _load(final)
+
+    def delete(self, backup: Backup) -> None:
+        # Rename first so a half-deleted folder is never listed as a backup.
+        doomed = backup.path.with_name(f".tmp-deleting-{uuid.uuid4().hex}")
+        os.replace(backup.path, doomed)
+        shutil.rmtree(doomed)
+
+    def prune(self, service: str, keep: int) -> builtins.list[Backup]:
+        """Delete all but the newest ``keep`` backups of a service; returns the deleted ones."""
+        if keep < 0:
+            raise errors.Invalid("The number of backups to keep cannot be negative.")
+        doomed = self.list(service)[keep:]
+        for b in doomed:
+            self.delete(b)
+        return doomed
+
+    def restore(self, engine: ContainerEngine, backup: Backup, *, start: bool | None = None) -> str:
+        """Recreate the container as backed up (old image, old config) with its volume contents.
+
+        An existing container of that name is replaced; named volumes are emptied (recreated with
+        the same driver/options/labels) before their archive goes back, so files added since the
+        backup do not survive. Returns the new container id.
+        """
+        check = self.verify(backup)
+        if not check.ok:
+            raise errors.Refused(f"Not restoring: {check}")
+        name = backup.container_name
+        image = backup.image_id
+        if engine.image_id(image) is None:
+            ref = backup.image
+            digests = backup.manifest.get("repo_digests") or []
+            engine.pull(digests[0] if digests else ref)
+        if engine.exists(name):
+            engine.remove(name)
+        for v in backup.volumes:
+            if v.type == "volume" and v.name:
+                engine.reset_volume(v.name)
+        # Create on the image id (exactly the old image) but keep the human reference visible.
+        ref_id = engine.image_id(backup.image)
+        new_id = engine.create_like(
+            backup.inspect, backup.image if ref_id == image else image, name
+        )
+        for v in backup.volumes:
+            put_volume(engine, new_id, v.destination, (backup.path / v.file).read_bytes())
+        should_start = backup.manifest.get("state") == "running" if start is None else start
+        if should_start:
+            engine.start(new_id)
+        return new_id
+
+
+def put_volume(engine: ContainerEngine, container: str, destination: str, data: bytes) -> None:
+    """Put a volume archive (members "data", "data/...") back into the volume at ``destination``.
+
+    The files go *into the destination itself*, the archive's top directory stripped: Podman
+    resolves a volume only when the target path lies inside it, so on a container that is not
+    running an archive put into the parent would land in the image's directory under the mount
+    point, not in the volume. The top directory's own entry (mode, owner, mtime) is then put into
+    the parent, alone and last: Docker applies a directory's attributes only to entries it
+    extracts by name (not to "."), and only after the files, or their writes would move its mtime.
+    """
+    dest = destination.rstrip("/") or "/"
+    top = posixpath.basename(dest)
+    files, own = io.BytesIO(), io.BytesIO()
+    with (
+        tarfile.open(fileobj=io.BytesIO(data), mode="r:") as src,
+        tarfile.open(fileobj=files, mode="w:", format=tarfile.PAX_FORMAT) as dst,
+        tarfile.open(fileobj=own, mode="w:", format=tarfile.PAX_FORMAT) as dst_own,
+    ):
+        for m in src.getmembers():
+            name = m.name.strip("/")
+            if name in (top, ""):
+                m.name = top
+                dst_own.addfile(m)
+                continue
+            f = src.extractfile(m) if m.isfile() else None
+            m.name = name[len(top) + 1 :] if name.startswith(top + "/") else name
+            dst.addfile(m, f)
+    engine.archive_put(container, dest, files.getvalue())
+    if top and dest != "/":
+        engine.archive_put(container, posixpath.dirname(dest) or "/", own.getvalue())
+
+
+def volume_digest(engine: ContainerEngine, container: str, destination: str) -> str:
+    return tar_content_digest(b"".join(engine.archive_get(container, destination)))

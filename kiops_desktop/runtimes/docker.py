@@ -1,0 +1,320 @@
+"""Docker engine adapter (``docker`` SDK) behind the ``ContainerEngine`` protocol."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import docker
+import docker.errors
+import requests
+
+from kiops_desktop.core.images import ImageVersion, parse_image_ref
+from kiops_desktop.runtimes import errors
+from kiops_desktop.runtimes.containers import (
+    ContainerInfo,
+    ContainerService,
+    EngineInfo,
+    create_config_like,
+    group_services,
+)
+
+T = TypeVar("T")
+
+
+def map_api_error(exc: Exception, what: str, connection: str, engine: str) -> errors.OperationError:
+    """One operator sentence for an engine failure (shared with the Podman adapter)."""
+    text = str(getattr(exc, "explanation", None) or exc)
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    status = status or getattr(exc, "status_code", None)
+    low = text.lower()
+    if isinstance(exc, requests.ConnectionError | ConnectionError | FileNotFoundError) or (
+        "connection aborted" in low or "error while fetching server api version" in low
+    ):
+        return errors.Unreachable(
+            f"The {engine} engine at {connection} does not answer ({what}).",
+            hint=f"Start {engine} or check the connection; detail: {text}",
+        )
+    if isinstance(exc, requests.Timeout):
+        return errors.TimedOut(f"The {engine} engine at {connection} timed out ({what}).")
+    if status == 404:
+        return errors.NotFound(f"{what}: not found ({text}).")
+    if status == 409:
+        return errors.Conflict(f"{what}: conflict ({text}).")
+    if status == 400:
+        return errors.Invalid(f"{what}: rejected by {engine} ({text}).")
+    if status is not None and status >= 500:
+        return errors.ServerError(f"{what}: {engine} failed ({text}).")
+    return errors.OperationError(f"{what}: {text}")
+
+
+def pull_error(exc: Exception, reference: str, engine: str, connection: str) -> Exception:
+    """Pull failures, told apart: unknown tag, registry down, anything else."""
+    text = str(getattr(exc, "explanation", None) or exc).lower()
+    ref = parse_image_ref(reference)
+    where = ref.registry or "Docker Hub"
+    if "manifest unknown" in text or "not found" in text or "manifest for" in text:
+        return errors.NotFound(
+            f'The tag "{ref.tag or ref.digest}" of {ref.name} does not exist in {where}.'
+        )
+    if any(s in text for s in ("connection refused", "no such host", "dial tcp", "i/o timeout")):
+        return errors.Unreachable(
+            f"The registry {where} does not answer, so {reference} cannot be pulled.",
+            hint=str(exc),
+        )
+    return map_api_error(exc, f"pulling {reference}", connection, engine)
+
+
+def wait_healthy(
+    read_state: Callable[[], dict[str, Any]], timeout: float, *, poll: float = 0.25
+) -> str:
+    """Wait for HEALTHCHECK status if there is one, else for `timeout` seconds of steady running.
+
+    Returns a sentence on success; raises TimedOut (still starting) or OperationError (unhealthy,
+    exited, restarted).
+    """
+    start_state = read_state()
+    restarts0 = start_state.get("RestartCount", 0)
+    deadline = time.monotonic() + timeout
+    while True:
+        state = read_state()
+        status = state.get("Status")
+        health = (state.get("Health") or {}).get("Status")
+        if (
+            status != "running"
+            or state.get("RestartCount", 0) != restarts0
+            or state.get("Restarting")
+        ):
+            code = state.get("ExitCode")
+            raise errors.OperationError(
+                f"The new container is {status or 'gone'} (exit code {code}), not running."
+            )
+        if health == "healthy":
+            return "The image's health check reports healthy."
+        if health == "unhealthy":
+            raise errors.OperationError("The image's health check reports unhealthy.")
+        if time.monotonic() >= deadline:
+            if health:  # "starting" after the whole timeout
+                raise errors.TimedOut(f"The health check still says {health} after {timeout:g} s.")
+            return f"Still running with no restart after {timeout:g} seconds."
+        time.sleep(poll)
+
+
+def check_unix_socket(url: str, engine: str, what: str) -> None:
+    """Raise Unreachable unless the unix socket at ``url`` accepts a connection.
+
+    Both SDKs leak their socket when a unix-socket connection fails (a ResourceWarning later);
+    a plain connect attempt first gives the same answer without the leak. Other URLs pass.
+    """
+    if not url.startswith("unix://"):
+        return
+    path = url.removeprefix("unix://")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+        probe.settimeout(5)
+        try:
+            probe.connect(path)
+        except OSError as exc:
+            raise errors.Unreachable(
+                f"The {engine} engine at {url} does not answer ({what}).",
+                hint=f"Start {engine} or check the connection; detail: {exc}",
+            ) from exc
+
+
+class DockerEngine:
+    name = "docker"
+
+    def __init__(self, base_url: str | None = None, *, timeout: int = 60) -> None:
+        self.connection = base_url or "the default Docker socket"
+        self._base_url = base_url
+        self._timeout = timeout
+        self._client: Any = None
+
+    # -- plumbing
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            check_unix_socket(
+                self._base_url or os.environ.get("DOCKER_HOST", ""), "docker", "connecting"
+            )
+            with self._errors("connecting"):
+                if self._base_url:
+                    self._client = docker.DockerClient(
+                        base_url=self._base_url, timeout=self._timeout
+                    )
+                else:
+                    self._client = docker.from_env(timeout=self._timeout)
+        return self._client
+
+    @contextmanager
+    def _errors(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        except errors.OperationError:
+            raise
+        except (docker.errors.DockerException, requests.RequestException, OSError) as exc:
+            raise map_api_error(exc, what, self.connection, self.name) from exc
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+    # -- protocol
+    def info(self) -> EngineInfo:
+        with self._errors("reading the engine version"):
+            v = self.client.version()
+        return EngineInfo("docker", str(v.get("Version", "")), str(v.get("ApiVersion", "")))
+
+    def list_services(self) -> list[ContainerService]:
+        with self._errors("listing containers"):
+            raw = self.client.api.containers(all=True)
+        return group_services(
+            ContainerInfo(
+                id=c["Id"],
+                name=(c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/"),
+                image=c.get("Image", ""),
+                image_id=c.get("ImageID", ""),
+                state=c.get("State", ""),
+                status=c.get("Status", ""),
+                labels=c.get("Labels") or {},
+            )
+            for c in raw
+        )
+
+    def inspect(self, container: str) -> dict[str, Any]:
+        with self._errors(f"inspecting container {container}"):
+            return dict(self.client.api.inspect_container(container))
+
+    def exists(self, container: str) -> bool:
+        try:
+            self.inspect(container)
+        except errors.NotFound:
+            return False
+        return True
+
+    def logs(self, container: str, tail: int = 200) -> str:
+        with self._errors(f"reading the logs of {container}"):
+            data = self.client.api.logs(container, tail=tail, stdout=True, stderr=True)
+        return bytes(data).decode("utf-8", "replace")
+
+    def local_images(self, repository: str) -> list[ImageVersion]:
+        with self._errors(f"listing images of {repository}"):
+            images = self.client.api.images(name=repository)
+        return images_to_versions(images, repository)
+
+    def image_id(self, reference: str) -> str | None:
+        try:
+            with self._errors(f"inspecting image {reference}"):
+                return str(self.client.api.inspect_image(reference)["Id"])
+        except errors.NotFound:
+            return None
+
+    def image_config(self, image: str) -> dict[str, Any] | None:
+        try:
+            with self._errors(f"inspecting image {image}"):
+                return dict(self.client.api.inspect_image(image).get("Config") or {})
+        except errors.NotFound:
+            return None
+
+    def repo_digests(self, image: str) -> list[str]:
+        try:
+            with self._errors(f"inspecting image {image}"):
+                return list(self.client.api.inspect_image(image).get("RepoDigests") or [])
+        except errors.NotFound:
+            return []
+
+    def pull(self, reference: str) -> str:
+        ref = parse_image_ref(reference)
+        try:
+            image = self.client.images.pull(ref.name, tag=ref.digest or ref.tag or "latest")
+        except (docker.errors.DockerException, requests.RequestException) as exc:
+            raise pull_error(exc, reference, self.name, self.connection) from exc
+        return str(image.id)
+
+    def create_like(self, inspect: dict[str, Any], image: str, name: str) -> str:
+        old = self.image_config(inspect["Image"]) if inspect.get("Image") else None
+        body = create_config_like(inspect, image, old)
+        with self._errors(f"creating container {name}"):
+            created = self.client.api.create_container_from_config(body, name=name)
+        return str(created["Id"])
+
+    def start(self, container: str) -> None:
+        with self._errors(f"starting {container}"):
+            self.client.api.start(container)
+
+    def stop(self, container: str, timeout: int = 10) -> None:
+        with self._errors(f"stopping {container}"):
+            self.client.api.stop(container, timeout=timeout)
+
+    def rename(self, container: str, new_name: str) -> None:
+        with self._errors(f"renaming {container} to {new_name}"):
+            self.client.api.rename(container, new_name)
+
+    def remove(self, container: str) -> None:
+        with self._errors(f"removing {container}"):
+            self.client.api.remove_container(container, force=True)
+
+    def reset_volume(self, name: str) -> None:
+        with self._errors(f"recreating volume {name}"):
+            vol = self.client.api.inspect_volume(name)
+            self.client.api.remove_volume(name)
+            self.client.api.create_volume(
+                name,
+                driver=vol.get("Driver"),
+                driver_opts=vol.get("Options") or None,
+                labels=vol.get("Labels") or None,
+            )
+
+    def remove_volume(self, name: str) -> None:
+        with self._errors(f"removing volume {name}"):
+            self.client.api.remove_volume(name, force=True)
+
+    def wait_healthy(self, container: str, timeout: float) -> str:
+        return wait_healthy(lambda: self.inspect(container).get("State") or {}, timeout)
+
+    def archive_get(self, container: str, path: str) -> Iterator[bytes]:
+        with self._errors(f"reading {path} from {container}"):
+            stream, _stat = self.client.api.get_archive(container, path)
+        return _guard_stream(stream, self._errors(f"reading {path} from {container}"))
+
+    def archive_put(self, container: str, path: str, data: bytes | Iterable[bytes]) -> None:
+        payload = data if isinstance(data, bytes) else b"".join(data)
+        with self._errors(f"writing {path} into {container}"):
+            self.client.api.put_archive(container, path, payload)
+
+
+def _guard_stream(stream: Iterable[bytes], guard: Any) -> Iterator[bytes]:
+    with guard:
+        yield from stream
+
+
+def images_to_versions(images: Iterable[dict[str, Any]], repository: str) -> list[ImageVersion]:
+    """Docker/Podman image summaries -> one ImageVersion per tag of ``repository``."""
+    out: list[ImageVersion] = []
+    for img in images:
+        digests = {d.split("@", 1)[0]: d.split("@", 1)[1] for d in img.get("RepoDigests") or []}
+        created = img.get("Created")
+        created_text = (
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(created))
+            if isinstance(created, int | float)
+            else created
+        )
+        for tag_ref in img.get("RepoTags") or []:
+            repo, _, tag = tag_ref.rpartition(":")
+            if repo not in (repository, f"localhost/{repository}"):
+                continue
+            out.append(
+                ImageVersion(
+                    repository=repo,
+                    tag=tag,
+                    digest=digests.get(repo),
+                    image_id=img.get("Id"),
+                    created=created_text,
+                    local=True,
+                    in_registry=repo in digests,
+                )
+            )
+    return sorted(out, key=lambda v: (v.created or "", v.tag or ""), reverse=True)
