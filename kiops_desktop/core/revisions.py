@@ -99,18 +99,18 @@ def owned_replica_sets(deployment: Obj, replica_sets: Iterable[Obj]) -> list[Obj
     return owned
 
 
-def _normalise(value: Any) -> Any:
+def normalise(value: Any) -> Any:
     """Semantic equality treats nil and empty maps/slices alike."""
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
-            normal = _normalise(item)
+            normal = normalise(item)
             if normal is None or normal == {} or normal == []:
                 continue
             out[key] = normal
         return out
     if isinstance(value, list | tuple):
-        return [_normalise(v) for v in value]
+        return [normalise(v) for v in value]
     return value
 
 
@@ -129,7 +129,7 @@ def template_without_hash(template: Mapping[str, Any] | None) -> dict[str, Any]:
 
 def templates_equal(a: Mapping[str, Any] | None, b: Mapping[str, Any] | None) -> bool:
     """``EqualIgnoreHash``: equal after dropping the hash label, nil == empty."""
-    return bool(_normalise(template_without_hash(a)) == _normalise(template_without_hash(b)))
+    return bool(normalise(template_without_hash(a)) == normalise(template_without_hash(b)))
 
 
 def split_new_old(deployment: Obj, owned: Sequence[Obj]) -> tuple[Obj | None, list[Obj]]:

@@ -18,7 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kiops_desktop.core.revisions import selector_string, template_without_hash, templates_equal
+from kiops_desktop.core.revisions import (
+    normalise,
+    selector_string,
+    template_without_hash,
+    templates_equal,
+)
 
 Obj = Mapping[str, Any]
 
@@ -100,33 +105,18 @@ class TemplateDiff:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _normalise(value: Any) -> Any:
-    """Semantic equality as kubectl's ``EqualIgnoreHash`` sees it: nil and empty are equal."""
-    if isinstance(value, Mapping):
-        out = {}
-        for key, item in value.items():
-            normal = _normalise(item)
-            if normal is None or normal == {} or normal == []:
-                continue
-            out[key] = normal
-        return out
-    if isinstance(value, list | tuple):
-        return [_normalise(item) for item in value]
-    return value
-
-
 def _same(a: Any, b: Any) -> bool:
     # Wrapped, so that an absent field and an empty one compare equal as they do inside a map.
-    return bool(_normalise({"v": a}) == _normalise({"v": b}))
+    return bool(normalise({"v": a}) == normalise({"v": b}))
 
 
 def _empty(value: Any) -> bool:
-    normal = _normalise(value)
+    normal = normalise(value)
     return normal is None or normal == {} or normal == []
 
 
 def _json(value: Any) -> str:
-    return json.dumps(_normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(normalise(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _clip(text: str) -> str:
