@@ -22,6 +22,7 @@ import re
 import shutil
 import tarfile
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +47,9 @@ def safe_name(text: str) -> str:
     return _UNSAFE.sub("_", text).lstrip(".") or "_"
 
 
+CHUNK = 1 << 20
+
+
 def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -54,7 +58,7 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def tar_content_digest(data: bytes) -> str:
+def tar_content_digest(data: bytes | Path) -> str:
     """Digest of what a tar *contains* (names, types, modes, owners, file bytes and times).
 
     Engines write different headers for the same files (Podman differs between a stopped and a
@@ -62,17 +66,36 @@ def tar_content_digest(data: bytes) -> str:
     ignores both, so it answers "did the volume's contents change?".
     """
     h = hashlib.sha256()
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+    source = {"name": data} if isinstance(data, Path) else {"fileobj": io.BytesIO(data)}
+    with tarfile.open(mode="r:", **source) as tar:
         for m in sorted(tar.getmembers(), key=lambda m: m.name.strip("/")):
-            body = b""
+            body = hashlib.sha256()
             if m.isfile():
                 f = tar.extractfile(m)
-                body = f.read() if f else b""
+                # In chunks: a volume may be far larger than memory.
+                while f is not None and (chunk := f.read(CHUNK)):
+                    body.update(chunk)
             mtime = 0 if m.isdir() else int(m.mtime)
             head = [m.name.strip("/"), m.type.decode(), m.mode, m.uid, m.gid, m.linkname, mtime]
             h.update(json.dumps(head).encode())
-            h.update(hashlib.sha256(body).digest())
+            h.update(body.digest())
     return h.hexdigest()
+
+
+def stream_atomic(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
+    """Write a stream to ``path`` as write_atomic does, hashing it on the way: returns the size
+    and the sha256. Never holds more than one chunk in memory."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    digest, size = hashlib.sha256(), 0
+    with tmp.open("wb") as f:
+        for chunk in chunks:
+            f.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return size, digest.hexdigest()
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -230,9 +253,10 @@ class BackupStore:
                 if m["type"] == "volume" or (include_binds and m["type"] == "bind")
             ]
             for i, m in enumerate(mounts):
-                data = b"".join(engine.archive_get(container, m["destination"]))
                 rel = f"volumes/{i}-{safe_name(m['name'] or m['destination'])}.tar"
-                write_atomic(tmp / rel, data)
+                size, sha256 = stream_atomic(
+                    tmp / rel, engine.archive_get(container, m["destination"])
+                )
                 volumes.append(
                     VolumeArchive(
                         type=m["type"],
@@ -240,9 +264,9 @@ class BackupStore:
                         destination=m["destination"],
                         source=m["source"],
                         file=rel,
-                        size=len(data),
-                        sha256=hashlib.sha256(data).hexdigest(),
-                        content=tar_content_digest(data),
+                        size=size,
+                        sha256=sha256,
+                        content=tar_content_digest(tmp / rel),
                     )
                 )
             manifest = {
