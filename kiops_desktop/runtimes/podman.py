@@ -276,13 +276,26 @@ class PodmanEngine:
 
     def archive_put(self, container: str, path: str, data: bytes | Iterable[bytes]) -> None:
         payload = data if isinstance(data, bytes) else b"".join(data)
-        self._req(
-            "put",
-            f"/containers/{container}/archive",
-            f"writing {path} into {container}",
-            params={"path": path},
-            data=payload,
-        )
+        # Podman 4.3's copier now and then fails with "passing bulk input to subprocess: write
+        # |1: broken pipe" on a freshly created container; extracting the same archive again is
+        # idempotent, so a failed put is retried a couple of times before it counts.
+        for attempt in range(ARCHIVE_PUT_ATTEMPTS):
+            try:
+                self._req(
+                    "put",
+                    f"/containers/{container}/archive",
+                    f"writing {path} into {container}",
+                    params={"path": path},
+                    data=payload,
+                )
+                return
+            except errors.ServerError:
+                if attempt == ARCHIVE_PUT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+
+
+ARCHIVE_PUT_ATTEMPTS = 3
 
 
 def _normalize_tar(chunks: Iterable[bytes], path: str) -> Iterator[bytes]:
