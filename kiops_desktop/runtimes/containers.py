@@ -8,7 +8,7 @@ serves it on its Docker-compatible endpoint), so backups and ``create_like`` rea
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -71,6 +71,19 @@ class ContainerEngine(Protocol):
     def wait_healthy(self, container: str, timeout: float) -> str: ...
     def archive_get(self, container: str, path: str) -> Iterator[bytes]: ...
     def archive_put(self, container: str, path: str, data: bytes | Iterable[bytes]) -> None: ...
+
+
+def container_info(entry: Mapping[str, Any]) -> ContainerInfo:
+    """One entry of the Docker-compatible container list (Docker, and Podman's compat API)."""
+    return ContainerInfo(
+        id=entry["Id"],
+        name=(entry.get("Names") or ["/" + entry["Id"][:12]])[0].lstrip("/"),
+        image=entry.get("Image", ""),
+        image_id=entry.get("ImageID", ""),
+        state=entry.get("State", ""),
+        status=entry.get("Status", ""),
+        labels=entry.get("Labels") or {},
+    )
 
 
 def group_services(containers: Iterable[ContainerInfo]) -> list[ContainerService]:

@@ -16,9 +16,9 @@ import requests
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
-    ContainerInfo,
     ContainerService,
     EngineInfo,
+    container_info,
     create_config_like,
     group_services,
 )
@@ -171,18 +171,7 @@ class DockerEngine:
     def list_services(self) -> list[ContainerService]:
         with self._errors("listing containers"):
             raw = self.client.api.containers(all=True)
-        return group_services(
-            ContainerInfo(
-                id=c["Id"],
-                name=(c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/"),
-                image=c.get("Image", ""),
-                image_id=c.get("ImageID", ""),
-                state=c.get("State", ""),
-                status=c.get("Status", ""),
-                labels=c.get("Labels") or {},
-            )
-            for c in raw
-        )
+        return group_services(container_info(c) for c in raw)
 
     def inspect(self, container: str) -> dict[str, Any]:
         with self._errors(f"inspecting container {container}"):

@@ -111,13 +111,7 @@ class KubeClient:
         attempt = 0
         while True:
             try:
-                response = call(
-                    *args,
-                    _preload_content=False,
-                    _request_timeout=(CONNECT_TIMEOUT, self.read_timeout),
-                    **kwargs,
-                )
-                return json.loads(response.data)
+                return self._call_json(call, args, kwargs)
             except Exception as exc:
                 error = translate(exc, what=what, server=self.server)
                 if not error.retryable or attempt >= len(READ_RETRIES):
@@ -128,15 +122,20 @@ class KubeClient:
     def write_json(self, call: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
         """A write: sent once. A failure is reported, never retried behind the user's back."""
         try:
-            response = call(
-                *args,
-                _preload_content=False,
-                _request_timeout=(CONNECT_TIMEOUT, self.read_timeout),
-                **kwargs,
-            )
-            return json.loads(response.data)
+            return self._call_json(call, args, kwargs)
         except Exception as exc:
             raise translate(exc, what=what, server=self.server) from exc
+
+    def _call_json(
+        self, call: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Any:
+        response = call(
+            *args,
+            _preload_content=False,
+            _request_timeout=(CONNECT_TIMEOUT, self.read_timeout),
+            **kwargs,
+        )
+        return json.loads(response.data)
 
     def stream(
         self, call: Callable[..., Any], *args: Any, what: str, read_timeout: float, **kwargs: Any

@@ -24,9 +24,9 @@ from podman import PodmanClient
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
-    ContainerInfo,
     ContainerService,
     EngineInfo,
+    container_info,
     create_config_like,
     group_services,
 )
@@ -99,18 +99,7 @@ class PodmanEngine:
 
     def list_services(self) -> list[ContainerService]:
         raw = self._req("get", "/containers/json", "listing containers", params={"all": True})
-        return group_services(
-            ContainerInfo(
-                id=c["Id"],
-                name=(c.get("Names") or ["/" + c["Id"][:12]])[0].lstrip("/"),
-                image=c.get("Image", ""),
-                image_id=c.get("ImageID", ""),
-                state=c.get("State", ""),
-                status=c.get("Status", ""),
-                labels=c.get("Labels") or {},
-            )
-            for c in raw.json()
-        )
+        return group_services(container_info(c) for c in raw.json())
 
     def inspect(self, container: str) -> dict[str, Any]:
         response = self._req("get", f"/containers/{container}/json", f"inspecting {container}")
