@@ -1,20 +1,34 @@
-"""Start-up of KIOPS Desktop: arguments, logging, then the app.
+"""Start-up of KIOPS Desktop: arguments, logging, crash reporting, QApplication, main window.
 
-The desktop window is being built (see the project's issues); until it lands, ``--demo`` starts
-the embedded sandbox cluster and tells you how to point kubectl at it.
+Only Qt is imported before the first paint; the kubernetes client, the kubeconfig and the demo
+cluster load in runner jobs after the window is on screen (ENVIRONMENT.md: ~0.25 s to a window
+if nothing else is imported first).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.handlers
+import secrets
+import shutil
 import signal
 import sys
 import tempfile
 import threading
+import traceback
 from pathlib import Path
-from types import FrameType
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING
 
 from . import __version__
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    from .sandbox import Sandbox
+
+log = logging.getLogger("kiops_desktop")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,60 +44,185 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
     )
-    parser.add_argument("--context", help="kubeconfig context to open")
+    parser.add_argument("--context", help="kubeconfig context to select at start")
     return parser
 
 
-def _run_demo() -> int:
-    import secrets
+# ----------------------------------------------------------------------------- demo cluster
 
-    from .sandbox import Sandbox
 
-    token = secrets.token_urlsafe(24)
-    sandbox = Sandbox(
-        scenario="demo", tls=True, token=token, pod_start_delay=1.0, crash_backoff=5.0
-    )
-    stop = threading.Event()
+class DemoCluster:
+    """The sandbox's ``demo`` scenario, in-process, over HTTPS with a random token.
 
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+    Its kubeconfig (which holds the token) lives in a private temporary directory that is
+    removed when the demo stops.
+    """
 
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    sandbox.start()
-    directory = Path(tempfile.mkdtemp(prefix="kiops-demo-"))
-    try:
-        kubeconfig = sandbox.write_kubeconfig(directory / "kubeconfig")
-        print("KIOPS Desktop demo: the sandbox cluster is running.")
-        print(f"  API server: {sandbox.url}")
-        print(f"  kubeconfig: {kubeconfig}")
-        print("The desktop window is not part of this build yet. Meanwhile, try:")
-        print(f"  .venv/bin/kubectl --kubeconfig {kubeconfig} get deployments --all-namespaces")
-        print(
-            f"  .venv/bin/kubectl --kubeconfig {kubeconfig} -n shop rollout history "
-            "deployment/storefront"
+    def __init__(self) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="kiops-demo-"))
+        self.kubeconfig = self.directory / "kubeconfig"
+        self._token = secrets.token_urlsafe(24)
+        self._sandbox: Sandbox | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        from .sandbox import Sandbox
+
+        sandbox = Sandbox(
+            scenario="demo", tls=True, token=self._token, pod_start_delay=1.0, crash_backoff=5.0
         )
-        print(f"  .venv/bin/kubectl --kubeconfig {kubeconfig} -n shop rollout undo deployment/cart")
-        print("Stop with Ctrl+C.", flush=True)
-        stop.wait()
-    finally:
-        sandbox.stop()
-        for path in directory.iterdir():
-            path.unlink()
-        directory.rmdir()
-    return 0
+        sandbox.start()
+        with self._lock:
+            self._sandbox = sandbox
+        sandbox.write_kubeconfig(self.kubeconfig)
+        print("KIOPS Desktop demo: the sandbox cluster is running.", flush=True)
+        print(f"  API server: {sandbox.url}", flush=True)
+        print(f"  kubeconfig: {self.kubeconfig}", flush=True)
+        print(
+            f"  try: kubectl --kubeconfig {self.kubeconfig} -n shop rollout history "
+            "deployment/storefront",
+            flush=True,
+        )
+
+    def stop(self) -> None:
+        with self._lock:
+            sandbox, self._sandbox = self._sandbox, None
+        if sandbox is not None:
+            sandbox.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+# ----------------------------------------------------------------------------- logging, crashes
+
+
+def setup_logging() -> Path:
+    """A rotating log file in the platform's log dir, plus warnings on stderr."""
+    from .connections.settings import log_dir
+
+    directory = log_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "kiops-desktop.log"
+    handler = logging.handlers.RotatingFileHandler(
+        path, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+    )
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+    console = logging.StreamHandler()
+    console.setLevel(logging.WARNING)
+    root.addHandler(console)
+    return path
+
+
+def install_excepthook(log_path: Path | None) -> None:
+    """An uncaught exception is logged and shown, never a silent exit."""
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            sys.__excepthook__(kind, error, tb)
+            return
+        log.critical("Uncaught exception", exc_info=(kind, error, tb))
+        try:
+            from PySide6.QtWidgets import QApplication, QMessageBox
+
+            if QApplication.instance() is not None:
+                box = QMessageBox(
+                    QMessageBox.Icon.Critical,
+                    "KIOPS Desktop — unexpected error",
+                    f"Something went wrong that KIOPS Desktop did not expect:\n\n"
+                    f"{kind.__name__}: {error}\n\n"
+                    + (f"Details are in {log_path}." if log_path else ""),
+                )
+                box.setObjectName("crashDialog")
+                box.setDetailedText("".join(traceback.format_exception(kind, error, tb)))
+                box.exec()
+        except Exception:  # the crash dialog must never crash the crash handler
+            sys.__excepthook__(kind, error, tb)
+
+    sys.excepthook = hook
+
+
+def apply_theme(app: QApplication) -> None:
+    """Fusion follows the system's light/dark colour scheme in Qt 6 and looks the same on every
+    OS, which keeps screenshots and colours (attention, production red) predictable."""
+    if app.property("kiopsThemed"):
+        return
+    app.setStyle("Fusion")
+    app.setProperty("kiopsThemed", True)
+
+
+# ----------------------------------------------------------------------------- the window
+
+
+def build_main_window(argv: list[str] | None = None) -> QMainWindow:
+    """Build and show the main window for these command-line arguments; the caller owns the
+    QApplication. Loading starts right after the first paint."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from .connections.kubeconfig import kubeconfig_paths
+    from .connections.settings import load_settings
+    from .ui.main_window import MainWindow
+    from .ui.session import Session, SessionSignals
+    from .ui.tasks import TaskRunner
+
+    args = build_parser().parse_args(argv)
+    app = QApplication.instance()
+    if app is None:
+        raise RuntimeError("build_main_window needs a QApplication; create one first")
+    apply_theme(app)  # type: ignore[arg-type]
+    demo = DemoCluster() if args.demo else None
+    paths = (demo.kubeconfig,) if demo else kubeconfig_paths(args.kubeconfig)
+    session = Session(
+        runner=TaskRunner(),
+        events=SessionSignals(),
+        kubeconfig_paths=paths,
+        settings=load_settings(),
+    )
+    window = MainWindow(
+        session,
+        initial_context=args.context or ("kiops-sandbox" if demo else None),
+        prepare=demo.start if demo else None,
+        title_suffix="demo cluster" if demo else "",
+    )
+    if demo is not None:
+        window.on_close(demo.stop)
+        window.demo = demo  # type: ignore[attr-defined]
+    window.show()
+    QTimer.singleShot(0, window.start)
+    return window
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.demo:
-        return _run_demo()
-    print(
-        "kiops-desktop: the desktop window is not built yet; run 'kiops-desktop --demo' to start "
-        "the sandbox cluster and use kubectl against it.",
-        file=sys.stderr,
-    )
-    return 2
+    args = list(sys.argv[1:] if argv is None else argv)
+    build_parser().parse_args(args)  # --help / --version / bad flags exit before Qt loads
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    log_path = setup_logging()
+    install_excepthook(log_path)
+    app = QApplication([sys.argv[0], *args])
+    app.setApplicationName("KIOPS Desktop")
+    app.setOrganizationName("KIOPS")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("kiops-desktop")
+    window = build_main_window(args)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        window.close()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    # Python runs signal handlers only when it gets control; a idle tick gives it that.
+    tick = QTimer()
+    tick.start(200)
+    tick.timeout.connect(lambda: None)
+    code = app.exec()
+    logging.shutdown()
+    return int(code)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,538 @@
+"""The main window: every service of every context in one table, streamed in per context.
+
+Nothing slow happens before the first paint: the kubeconfig is read and each context is listed
+in runner jobs; each context's result (or its error, in words) arrives on its own, so a dead
+cluster never holds up a live one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..connections.settings import config_dir
+from ..core.services import Service, kubernetes_service
+from .banner import Banner
+from .models.services_model import ServicesFilter, ServicesModel, production_icon
+from .session import Session
+from .tasks import TaskContext, error_text
+
+log = logging.getLogger(__name__)
+
+ALL = None  # the selectors' "all" entry
+REFRESH_INTERVAL_MS = 30_000
+
+
+@dataclass
+class ContextState:
+    runtime: str
+    name: str
+    state: str = "loading"  # loading, ok, error
+    message: str = ""
+    count: int = 0
+    namespaces: tuple[str, ...] = ()
+
+
+def window_settings() -> QSettings:
+    """Window state (not preferences): geometry, splitters, columns, last selection."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        session: Session,
+        *,
+        initial_context: str | None = None,
+        prepare: Callable[[], None] | None = None,
+        title_suffix: str = "",
+    ) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("KIOPS Desktop" + (f" — {title_suffix}" if title_suffix else ""))
+        self.session = session
+        self._prepare = prepare
+        self._initial_context = initial_context
+        self.contexts: dict[str, ContextState] = {}
+        self.dialogs: dict[str, QWidget] = {}
+        self._closing_hooks: list[Callable[[], None]] = []
+        self.resize(1280, 760)
+
+        self.model = ServicesModel(self)
+        self.proxy = ServicesFilter(self.model, self)
+        self._build_toolbar()
+        self._build_body()
+        self._build_status_bar()
+        self._build_actions()
+        self._restore_state()
+
+        session.runner.failed.connect(self._on_unhandled_failure)
+        session.events.service_changed.connect(self._on_service_changed)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setInterval(REFRESH_INTERVAL_MS)
+        self._refresh_timer.timeout.connect(self.refresh)
+        self._age_timer = QTimer(self)
+        self._age_timer.setInterval(15_000)
+        self._age_timer.timeout.connect(lambda: self.model.refresh_column("Last change"))
+
+    # -- building ----------------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+
+        bar.addWidget(QLabel(" Context ", self))
+        self.context_combo = QComboBox(self)
+        self.context_combo.setObjectName("contextSelector")
+        self.context_combo.setMinimumWidth(200)
+        self.context_combo.setToolTip("Context (Alt+C)")
+        self.context_combo.addItem("All contexts", ALL)
+        self.context_combo.currentIndexChanged.connect(self._on_context_selected)
+        bar.addWidget(self.context_combo)
+
+        bar.addWidget(QLabel("  Namespace ", self))
+        self.namespace_combo = QComboBox(self)
+        self.namespace_combo.setObjectName("namespaceSelector")
+        self.namespace_combo.setMinimumWidth(160)
+        self.namespace_combo.setToolTip("Namespace (Alt+N)")
+        self.namespace_combo.addItem("All namespaces", ALL)
+        self.namespace_combo.currentIndexChanged.connect(self._on_namespace_selected)
+        bar.addWidget(self.namespace_combo)
+
+        bar.addSeparator()
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setObjectName("serviceFilter")
+        self.filter_edit.setPlaceholderText("Filter services (Ctrl+F) — name, image, status…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMinimumWidth(280)
+        self.filter_edit.textChanged.connect(self._on_filter_changed)
+        bar.addWidget(self.filter_edit)
+
+        bar.addSeparator()
+        self.refresh_action = QAction(QIcon.fromTheme("view-refresh"), "Refresh", self)
+        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
+        self.refresh_action.setToolTip("Reload every context (F5)")
+        self.refresh_action.triggered.connect(self.refresh)
+        bar.addAction(self.refresh_action)
+        self.operations_action = QAction("Operations…", self)
+        self.operations_action.setToolTip("Open the operations of the selected service (Enter)")
+        self.operations_action.triggered.connect(self.open_selected)
+        self.operations_action.setEnabled(False)
+        bar.addAction(self.operations_action)
+        operations_button = bar.widgetForAction(self.operations_action)
+        if operations_button is not None:
+            operations_button.setObjectName("operationsButton")
+
+    def _build_body(self) -> None:
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+
+        side = QWidget(self.splitter)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 6, 0, 6)
+        self.nav = QListWidget(side)
+        self.nav.setObjectName("navigation")
+        # Pages register here; Backups and Activity arrive with the containers UI.
+        self.nav.setMaximumHeight(84)
+        side_layout.addWidget(self.nav)
+        heading = QLabel("<b>Connections</b>", side)
+        side_layout.addWidget(heading)
+        self.connections_list = QListWidget(side)
+        self.connections_list.setObjectName("connectionsList")
+        self.connections_list.setWordWrap(True)
+        self.connections_list.itemActivated.connect(self._on_connection_activated)
+        side_layout.addWidget(self.connections_list, 1)
+
+        self.pages = QStackedWidget(self.splitter)
+        self.pages.setObjectName("pages")
+        services_page = QWidget(self.pages)
+        services_page.setObjectName("servicesPage")
+        layout = QVBoxLayout(services_page)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.banner = Banner(services_page)
+        layout.addWidget(self.banner)
+        self.table = QTableView(services_page)
+        self.table.setObjectName("servicesTable")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        # Image references differ at the end (the tag): keep both ends visible.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setHighlightSections(False)
+        for number, column in enumerate(self.model.columns):
+            if column.width:
+                self.table.setColumnWidth(number, column.width)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)  # the image column
+        self.table.activated.connect(self._on_activated)
+        self.table.doubleClicked.connect(self._on_activated)
+        layout.addWidget(self.table, 1)
+        self.add_page("Services", services_page)
+
+        self.splitter.addWidget(side)
+        self.splitter.addWidget(self.pages)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([240, 1040])
+        self.setCentralWidget(self.splitter)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        selection = self.table.selectionModel()
+        selection.selectionChanged.connect(self._on_selection_changed)
+
+    def add_page(self, title: str, page: QWidget) -> None:
+        """Navigation is ready for more pages (Backups, Activity)."""
+        self.pages.addWidget(page)
+        QListWidgetItem(title, self.nav)
+
+    def _build_status_bar(self) -> None:
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("serviceCount")
+        self.statusBar().addPermanentWidget(self.count_label)
+        self._update_counts()
+
+    def _build_actions(self) -> None:
+        find = QAction("Filter", self)
+        find.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
+        find.triggered.connect(self._focus_filter)
+        self.addAction(find)
+        for keys, combo in (("Alt+C", self.context_combo), ("Alt+N", self.namespace_combo)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(lambda _=False, c=combo: (c.setFocus(), c.showPopup()))
+            self.addAction(action)
+        services = QAction(self)
+        services.setShortcut(QKeySequence("Ctrl+1"))
+        services.triggered.connect(lambda: self.nav.setCurrentRow(0))
+        self.addAction(services)
+        close = QAction(self)
+        close.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
+        close.triggered.connect(self.close)
+        self.addAction(close)
+
+    def _focus_filter(self) -> None:
+        self.filter_edit.setFocus()
+        self.filter_edit.selectAll()
+
+    # -- state ---------------------------------------------------------------------------------
+    def _restore_state(self) -> None:
+        settings = window_settings()
+        geometry = settings.value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        splitter = settings.value("splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+        header = settings.value("servicesHeader")
+        if isinstance(header, QByteArray):
+            self.table.horizontalHeader().restoreState(header)
+        self._wanted_context = self._initial_context or _str(settings.value("context"))
+        self._wanted_namespace = _str(settings.value("namespace"))
+
+    def save_state(self) -> None:
+        settings = window_settings()
+        settings.setValue("geometry", self.saveGeometry())
+        settings.setValue("splitter", self.splitter.saveState())
+        settings.setValue("servicesHeader", self.table.horizontalHeader().saveState())
+        settings.setValue("context", self.context_combo.currentData() or "")
+        settings.setValue("namespace", self.namespace_combo.currentData() or "")
+        settings.sync()
+
+    # -- loading -------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Called once the window is shown: discover contexts, then load each."""
+        self.statusBar().showMessage("Reading kubeconfig…")
+        prepare = self._prepare
+
+        def discover(ctx: TaskContext) -> Any:
+            if prepare is not None:
+                prepare()
+            return self.session.load_kubeconfig()
+
+        self.session.runner.submit(
+            discover,
+            description="read the kubeconfig",
+            on_done=self._on_kubeconfig,
+            on_error=self._on_kubeconfig_error,
+            owner=self,
+        )
+        self._refresh_timer.start()
+        self._age_timer.start()
+
+    def _on_kubeconfig(self, config: Any) -> None:
+        self.statusBar().clearMessage()
+        names = [c.name for c in config.contexts]
+        if not names:
+            paths = ", ".join(str(p) for p in self.session.kubeconfig_paths)
+            self.banner.show_message(
+                f"No kubeconfig contexts found in {paths}. Point KUBECONFIG or --kubeconfig at a "
+                "cluster's kubeconfig, or start the demo with kiops-desktop --demo.",
+                "info",
+            )
+        for name in names:
+            self.contexts[name] = ContextState("kubernetes", name)
+            icon = production_icon() if self.session.is_production(name) else QIcon()
+            self.context_combo.addItem(icon, name, name)
+        wanted = self._wanted_context
+        if wanted and wanted in names:
+            self.context_combo.setCurrentIndex(self.context_combo.findData(wanted))
+        self._render_connections()
+        for name in names:
+            self._load_context(name)
+
+    def _on_kubeconfig_error(self, error: BaseException) -> None:
+        self.statusBar().clearMessage()
+        self.banner.show_error(error, context="Could not read the kubeconfig")
+
+    def refresh(self) -> None:
+        if not self.contexts:
+            if self.session.kubeconfig is None:
+                self.start()
+            return
+        for name in self.contexts:
+            self._load_context(name)
+
+    def _load_context(self, name: str) -> None:
+        session = self.session
+        production = session.is_production(name)
+
+        def job(ctx: TaskContext) -> tuple[list[Service], tuple[str, ...]]:
+            runtime = session.kube(name)
+            summaries = runtime.list_deployments()
+            services = [kubernetes_service(name, s, production=production) for s in summaries]
+            namespaces = tuple(sorted({s.namespace for s in services}))
+            return services, namespaces
+
+        state = self.contexts[name]
+        if state.state != "ok":
+            state.state = "loading"
+            self._render_connections()
+        self.session.runner.submit(
+            job,
+            description=f"list the services of {name}",
+            key=f"services/kubernetes/{name}",
+            on_done=lambda result: self._on_context_loaded(name, result),
+            on_error=lambda error: self._on_context_failed(name, error),
+            owner=self,
+        )
+
+    def _on_context_loaded(self, name: str, result: tuple[list[Service], tuple[str, ...]]) -> None:
+        services, namespaces = result
+        state = self.contexts[name]
+        state.state, state.message, state.count = "ok", "", len(services)
+        state.namespaces = namespaces
+        self.model.replace_context("kubernetes", name, services)
+        self._render_connections()
+        self._refresh_namespaces()
+        self._update_counts()
+        self._reselect()
+
+    def _on_context_failed(self, name: str, error: BaseException) -> None:
+        state = self.contexts[name]
+        state.state, state.message = "error", error_text(error)
+        log.warning("Context %s failed: %s", name, state.message)
+        self._render_connections()
+        self._update_counts()
+
+    def _render_connections(self) -> None:
+        self.connections_list.clear()
+        for state in self.contexts.values():
+            production = " · PROD" if self.session.is_production(state.name) else ""
+            if state.state == "ok":
+                mark, detail = "●", f"{state.count} services"
+            elif state.state == "loading":
+                mark, detail = "○", "loading…"
+            else:
+                mark, detail = "✕", state.message
+            item = QListWidgetItem(f"{mark} {state.name}{production}\n    {detail}")
+            item.setData(Qt.ItemDataRole.UserRole, state.name)
+            item.setToolTip(f"{state.runtime} context {state.name}: {detail}")
+            colour = {"ok": "#2e7d32", "loading": "#757575", "error": "#c62828"}[state.state]
+            item.setForeground(_brush(colour))
+            self.connections_list.addItem(item)
+
+    def _on_connection_activated(self, item: QListWidgetItem) -> None:
+        name = item.data(Qt.ItemDataRole.UserRole)
+        index = self.context_combo.findData(name)
+        if index >= 0:
+            self.context_combo.setCurrentIndex(index)
+
+    def _refresh_namespaces(self) -> None:
+        context = self.context_combo.currentData()
+        names: set[str] = set()
+        for state in self.contexts.values():
+            if context is ALL or state.name == context:
+                names.update(state.namespaces)
+        current = self.namespace_combo.currentData() or self._wanted_namespace
+        existing = [
+            self.namespace_combo.itemData(i) for i in range(1, self.namespace_combo.count())
+        ]
+        wanted = sorted(names)
+        if existing != wanted:
+            self.namespace_combo.blockSignals(True)
+            while self.namespace_combo.count() > 1:
+                self.namespace_combo.removeItem(1)
+            for name in wanted:
+                self.namespace_combo.addItem(name, name)
+            self.namespace_combo.blockSignals(False)
+        index = self.namespace_combo.findData(current) if current else 0
+        if index > 0 and self.namespace_combo.currentIndex() != index:
+            self.namespace_combo.setCurrentIndex(index)
+        elif index < 0 and self.namespace_combo.currentIndex() != 0:
+            self.namespace_combo.setCurrentIndex(0)
+
+    # -- filtering and selection ------------------------------------------------------------
+    def _on_filter_changed(self, text: str) -> None:
+        self.proxy.set_text(text)
+        self._update_counts()
+
+    def _on_context_selected(self, index: int) -> None:
+        self.proxy.set_context(self.context_combo.itemData(index))
+        self._refresh_namespaces()
+        self._update_counts()
+
+    def _on_namespace_selected(self, index: int) -> None:
+        namespace = self.namespace_combo.itemData(index)
+        self.proxy.set_namespace(namespace)
+        if namespace is not ALL or index == 0:
+            self._wanted_namespace = namespace
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        failing = sum(1 for s in self.contexts.values() if s.state == "error")
+        loading = sum(1 for s in self.contexts.values() if s.state == "loading")
+        parts = [f"{shown} of {total} services" if shown != total else f"{total} services"]
+        parts.append(f"{len(self.contexts)} context" + ("" if len(self.contexts) == 1 else "s"))
+        if loading:
+            parts.append(f"{loading} loading")
+        if failing:
+            parts.append(f"{failing} unreachable")
+        self.count_label.setText("  ·  ".join(parts) + "  ")
+
+    def _on_selection_changed(self, *args: Any) -> None:
+        self.operations_action.setEnabled(self.selected_service() is not None)
+
+    def selected_service(self) -> Service | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.proxy.service_at(rows[0].row())
+
+    def _reselect(self) -> None:
+        if self.table.selectionModel().hasSelection() or self.proxy.rowCount() == 0:
+            return
+        self.table.selectionModel().setCurrentIndex(
+            self.proxy.index(0, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+
+    def select_service(self, name: str, namespace: str | None = None) -> Service:
+        """Select a service by name (tests, and the command line's future --service)."""
+        for row in range(self.proxy.rowCount()):
+            service = self.proxy.service_at(row)
+            if service.name == name and (namespace is None or service.namespace == namespace):
+                self.table.selectionModel().setCurrentIndex(
+                    self.proxy.index(row, 0),
+                    QItemSelectionModel.SelectionFlag.ClearAndSelect
+                    | QItemSelectionModel.SelectionFlag.Rows,
+                )
+                self.table.scrollTo(self.proxy.index(row, 0))
+                return service
+        raise KeyError(f"{namespace}/{name}")
+
+    # -- operations ------------------------------------------------------------------------
+    def _on_activated(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.open_operations(self.proxy.service_at(index.row()))
+
+    def open_selected(self) -> None:
+        service = self.selected_service()
+        if service is not None:
+            self.open_operations(service)
+
+    def open_operations(self, service: Service) -> QWidget:
+        """One non-modal dialog per service: opening it again raises the existing one."""
+        existing = self.dialogs.get(service.key)
+        if existing is not None:
+            existing.show()
+            existing.raise_()
+            existing.activateWindow()
+            return existing
+        from .operations.dialog import OperationsDialog
+
+        dialog = OperationsDialog(self.session, service, self)
+        self.dialogs[service.key] = dialog
+        dialog.destroyed.connect(lambda _=None, key=service.key: self.dialogs.pop(key, None))
+        dialog.show()
+        return dialog
+
+    def _on_service_changed(self, key: str) -> None:
+        runtime, _, rest = key.partition("/")
+        context = rest.split("/", 1)[0]
+        if runtime == "kubernetes" and context in self.contexts:
+            self._load_context(context)
+
+    def _on_unhandled_failure(self, description: str, error: BaseException) -> None:
+        self.banner.show_error(error, context=f"Could not {description}")
+
+    # -- closing ----------------------------------------------------------------------------
+    def on_close(self, hook: Callable[[], None]) -> None:
+        self._closing_hooks.append(hook)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self._refresh_timer.stop()
+        self._age_timer.stop()
+        for dialog in list(self.dialogs.values()):
+            dialog.close()
+        self.session.close()
+        for hook in self._closing_hooks:
+            try:
+                hook()
+            except Exception:
+                log.exception("Clean-up at exit failed")
+        super().closeEvent(event)
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _brush(colour: str) -> Any:
+    from PySide6.QtGui import QBrush, QColor
+
+    return QBrush(QColor(colour))
