@@ -38,6 +38,11 @@ PACKAGES=(
     curl
     # htpasswd -B: bcrypt password files for the registry basic-auth tests
     apache2-utils
+    # keyring tests (tests/integration/keyring): a real Secret Service - gnome-keyring in a
+    # private D-Bus session; secret-tool (libsecret-tools) to look at it by hand
+    gnome-keyring
+    dbus-daemon
+    libsecret-tools
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
