@@ -7,15 +7,24 @@ serves it on its Docker-compatible endpoint), so backups and ``create_like`` rea
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Iterable, Iterator, Mapping
+import re
+import socket
+import struct
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, runtime_checkable
 
-from kiops_desktop.core.images import ImageVersion
+from kiops_desktop.core.images import ImageRefError, ImageVersion, parse_image_ref
 
 COMPOSE_PROJECT = "com.docker.compose.project"
 COMPOSE_SERVICE = "com.docker.compose.service"
+
+Health = Literal["healthy", "unhealthy", "starting", "none"]
+ServiceKind = Literal["compose", "pod", "container"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,23 @@ class EngineInfo:
     name: str  # "docker" | "podman"
     version: str
     api_version: str
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    """One published (or merely exposed) port; ``str()`` is Docker's ``ps`` text."""
+
+    container_port: int
+    protocol: str = "tcp"
+    host_port: int | None = None  # None: exposed, not published
+    host_ip: str = ""
+
+    def __str__(self) -> str:
+        inner = f"{self.container_port}/{self.protocol}"
+        if self.host_port is None:
+            return inner
+        host = f"{self.host_ip}:" if self.host_ip else ""
+        return f"{host}{self.host_port}->{inner}"
 
 
 @dataclass(frozen=True)
@@ -34,15 +60,31 @@ class ContainerInfo:
     state: str  # running, exited, created, ...
     status: str  # the engine's human text, e.g. "Up 3 minutes"
     labels: dict[str, str] = field(default_factory=dict)
+    repository: str = ""  # of ``image``, registry included ("" when created from a bare id)
+    tag: str | None = None
+    digest: str | None = None  # the repo digest ("sha256:…") when known
+    health: Health = "none"
+    created: datetime | None = None  # UTC
+    restart_count: int = 0
+    ports: tuple[PortMapping, ...] = ()
+    pod: str | None = None  # Podman: the pod's name
+    infra: bool = False  # Podman: the pod's infra (pause) container
+
+    @property
+    def ports_text(self) -> str:
+        return ", ".join(str(p) for p in self.ports)
 
 
 @dataclass(frozen=True)
 class ContainerService:
-    """Containers grouped like compose does (project/service labels); else one per container."""
+    """Containers grouped like compose does (project/service labels); Podman pods; else one per
+    container."""
 
-    name: str  # "project/service", or the container name
+    name: str  # "project/service", the pod name, or the container name
     project: str | None
     containers: tuple[ContainerInfo, ...]
+    kind: ServiceKind = "container"
+    pod: str | None = None  # kind "pod": the pod's name
 
 
 @runtime_checkable
@@ -52,9 +94,11 @@ class ContainerEngine(Protocol):
 
     def close(self) -> None: ...
     def info(self) -> EngineInfo: ...
+    def list_containers(self) -> list[ContainerInfo]: ...
     def list_services(self) -> list[ContainerService]: ...
     def inspect(self, container: str) -> dict[str, Any]: ...
     def logs(self, container: str, tail: int = 200) -> str: ...
+    def follow_logs(self, container: str, tail: int | None = 200) -> LogFollow: ...
     def local_images(self, repository: str) -> list[ImageVersion]: ...
     def image_id(self, reference: str) -> str | None: ...
     def image_config(self, image: str) -> dict[str, Any] | None: ...
@@ -73,30 +117,332 @@ class ContainerEngine(Protocol):
     def archive_put(self, container: str, path: str, data: bytes | Iterable[bytes]) -> None: ...
 
 
-def container_info(entry: Mapping[str, Any]) -> ContainerInfo:
-    """One entry of the Docker-compatible container list (Docker, and Podman's compat API)."""
+# --------------------------------------------------------------------------- container lists
+
+
+def parse_time(value: Any) -> datetime | None:
+    """Engine times: unix seconds (Docker's list), RFC 3339 with nanoseconds (inspect, libpod)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC) if value > 0 else None
+    if not isinstance(value, str) or not value or value.startswith("0001-"):
+        return None
+    # Python takes at most microseconds and no "Z" before 3.11's fromisoformat: trim to fit.
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:?\d\d)?$", value.strip())
+    if not m:
+        return None
+    frac = (m.group(2) or "")[:7]
+    zone = m.group(3) or "Z"
+    try:
+        parsed = datetime.fromisoformat(m.group(1) + frac + ("+00:00" if zone == "Z" else zone))
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def parse_ports(ports: Any) -> tuple[PortMapping, ...]:
+    """Docker's list ``Ports`` ({IP, PrivatePort, PublicPort, Type}) or libpod's
+    ({host_ip, container_port, host_port, range, protocol}); a libpod range becomes one mapping
+    per port, as Docker lists them."""
+    out: list[PortMapping] = []
+    for p in ports or []:
+        if not isinstance(p, Mapping):
+            continue
+        if "PrivatePort" in p:
+            out.append(
+                PortMapping(
+                    container_port=int(p["PrivatePort"]),
+                    protocol=str(p.get("Type") or "tcp"),
+                    host_port=int(p["PublicPort"]) if p.get("PublicPort") else None,
+                    host_ip=str(p.get("IP") or "") if p.get("PublicPort") else "",
+                )
+            )
+        elif "container_port" in p:
+            host_port = int(p.get("host_port") or 0)
+            for i in range(max(int(p.get("range") or 1), 1)):
+                out.append(
+                    PortMapping(
+                        container_port=int(p["container_port"]) + i,
+                        protocol=str(p.get("protocol") or "tcp"),
+                        host_port=host_port + i if host_port else None,
+                        host_ip=str(p.get("host_ip") or "") if host_port else "",
+                    )
+                )
+    # The engines list IPv4 and IPv6 bindings of one port separately and in no fixed order.
+    unique = dict.fromkeys(out)
+    return tuple(sorted(unique, key=lambda m: (m.container_port, m.protocol, m.host_ip)))
+
+
+def _health(state: Mapping[str, Any], status_text: str) -> Health:
+    value = str((state.get("Health") or {}).get("Status") or "")
+    if value in ("healthy", "unhealthy", "starting"):
+        return value  # type: ignore[return-value]  # narrowed by the membership test
+    # Docker's list text says "(healthy)", "(unhealthy)" or "(health: starting)".
+    m = re.search(r"\((healthy|unhealthy|health: starting)\)", status_text)
+    if m:
+        word = m.group(1).removeprefix("health: ")
+        return word  # type: ignore[return-value]
+    return "none"
+
+
+def _human_duration(seconds: float) -> str:
+    """Docker's ``units.HumanDuration`` wording, for engines that give no status text."""
+    s = int(seconds)
+    if s < 1:
+        return "Less than a second"
+    if s == 1:
+        return "1 second"
+    if s < 60:
+        return f"{s} seconds"
+    minutes = s // 60
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = round(s / 3600)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"
+
+
+def status_text(state: Mapping[str, Any], now: datetime | None = None) -> str:
+    """Docker's ``ps`` STATUS text from an inspect ``State`` (libpod's list has none)."""
+    now = now or datetime.now(UTC)
+    status = str(state.get("Status") or "")
+    started, finished = parse_time(state.get("StartedAt")), parse_time(state.get("FinishedAt"))
+    if status in ("running", "paused") and started:
+        text = f"Up {_human_duration((now - started).total_seconds())}"
+        if status == "paused":
+            return text + " (Paused)"
+        health = _health(state, "")
+        if health == "starting":
+            return text + " (health: starting)"
+        return text + (f" ({health})" if health != "none" else "")
+    if status in ("exited", "stopped", "dead") and finished:
+        ago = _human_duration((now - finished).total_seconds())
+        return f"Exited ({state.get('ExitCode', 0)}) {ago} ago"
+    return status.capitalize()
+
+
+def pick_digest(
+    repository: str, repo_digests: Sequence[str], pinned: str | None = None
+) -> str | None:
+    """The digest to show for an image: the one the reference pins, else the repo digest of
+    the same repository, else any repo digest the image has (the manifest pushed elsewhere)."""
+    if pinned:
+        return pinned
+    bare = repository.removeprefix("localhost/")
+    fallback = None
+    for entry in repo_digests:
+        repo, _, digest = entry.partition("@")
+        if not digest:
+            continue
+        if repo.removeprefix("localhost/") == bare:
+            return digest
+        fallback = fallback or digest
+    return fallback
+
+
+def container_info(
+    entry: Mapping[str, Any],
+    inspect: Mapping[str, Any] | None = None,
+    *,
+    repo_digests: Mapping[str, Sequence[str]] | None = None,
+) -> ContainerInfo:
+    """One entry of a container list (Docker's, Podman's compat or libpod one), completed by the
+    container's Docker-shaped inspect (health, restart count, precise created time) and the
+    engine's repo digests by image id, when the caller has them."""
+    ins = inspect or {}
+    state = ins.get("State") if isinstance(ins.get("State"), Mapping) else {}
+    assert isinstance(state, Mapping)
+    cid = str(entry.get("Id") or ins.get("Id") or "")
+    names = entry.get("Names") or [str(ins.get("Name") or "/" + cid[:12])]
+    image = str((ins.get("Config") or {}).get("Image") or entry.get("Image") or "")
+    image_id = str(entry.get("ImageID") or ins.get("Image") or "")
+    if image_id and ":" not in image_id:
+        image_id = f"sha256:{image_id}"  # libpod lists bare hex ids
+    repository, tag, pinned = "", None, None
+    if image and not image.startswith("sha256:"):
+        with contextlib.suppress(ImageRefError):
+            ref = parse_image_ref(image)
+            repository, tag, pinned = ref.name, ref.tag, ref.digest
+    digests = (repo_digests or {}).get(image_id, ())
+    # libpod's list (the one with "IsInfra") has no ps text: its Status is "" or the health.
+    status = "" if "IsInfra" in entry else str(entry.get("Status") or "")
+    state_word = str(entry.get("State") or state.get("Status") or "")
+    if not status and state:
+        status = status_text(state)
     return ContainerInfo(
-        id=entry["Id"],
-        name=(entry.get("Names") or ["/" + entry["Id"][:12]])[0].lstrip("/"),
-        image=entry.get("Image", ""),
-        image_id=entry.get("ImageID", ""),
-        state=entry.get("State", ""),
-        status=entry.get("Status", ""),
-        labels=entry.get("Labels") or {},
+        id=cid,
+        name=str(names[0]).lstrip("/"),
+        image=image,
+        image_id=image_id,
+        state=state_word,
+        status=status,
+        labels=dict(entry.get("Labels") or (ins.get("Config") or {}).get("Labels") or {}),
+        repository=repository,
+        tag=tag,
+        digest=pick_digest(repository, digests, pinned),
+        health=_health(state, status),
+        created=parse_time(ins.get("Created")) or parse_time(entry.get("Created")),
+        restart_count=int(ins.get("RestartCount") or entry.get("Restarts") or 0),
+        ports=parse_ports(entry.get("Ports")),
+        pod=str(entry.get("PodName")) if entry.get("PodName") else None,
+        infra=bool(entry.get("IsInfra")),
     )
 
 
+def repo_digests_by_id(images: Iterable[Mapping[str, Any]]) -> dict[str, list[str]]:
+    """``{image id: RepoDigests}`` from an image list (one call for all containers' digests)."""
+    out: dict[str, list[str]] = {}
+    for img in images:
+        image_id = str(img.get("Id") or "")
+        if image_id and ":" not in image_id:
+            image_id = f"sha256:{image_id}"
+        out[image_id] = [str(d) for d in img.get("RepoDigests") or []]
+    return out
+
+
 def group_services(containers: Iterable[ContainerInfo]) -> list[ContainerService]:
-    """Group by compose project/service labels; a container without them is its own service."""
-    groups: dict[tuple[str | None, str], list[ContainerInfo]] = {}
+    """Services, sorted by name: containers with compose project/service labels by those (so
+    podman-compose's pods group like Docker's compose projects), other containers of a Podman
+    pod as that pod (its infra container left out), and any other container on its own."""
+    groups: dict[tuple[ServiceKind, str | None, str], list[ContainerInfo]] = {}
     for c in containers:
         project, service = c.labels.get(COMPOSE_PROJECT), c.labels.get(COMPOSE_SERVICE)
-        key = (project, f"{project}/{service}") if project and service else (None, c.name)
+        key: tuple[ServiceKind, str | None, str]
+        if project and service:
+            key = ("compose", project, f"{project}/{service}")
+        elif c.pod:
+            if c.infra:
+                continue
+            key = ("pod", None, c.pod)
+        elif c.infra:
+            continue
+        else:
+            key = ("container", None, c.name)
         groups.setdefault(key, []).append(c)
     return [
-        ContainerService(name=name, project=project, containers=tuple(items))
-        for (project, name), items in sorted(groups.items(), key=lambda kv: kv[0][1])
+        ContainerService(
+            name=name,
+            project=project,
+            containers=tuple(sorted(items, key=lambda c: c.name)),
+            kind=kind,
+            pod=name if kind == "pod" else None,
+        )
+        for (kind, project, name), items in sorted(groups.items(), key=lambda kv: kv[0][2])
     ]
+
+
+# --------------------------------------------------------------------------- followed logs
+
+
+class LogFollow:
+    """Followed log lines of one container: iterate for lines (text, no newline), ``stop()`` from
+    any thread to end the iteration promptly; it then ends quietly.
+
+    Reads the Docker log stream format both engines serve (see ``log_lines``).
+    """
+
+    def __init__(self, response: Any, *, tty: bool) -> None:
+        self._response = response
+        self._tty = tty
+        self._stopped = threading.Event()
+        self._sock = _response_socket(response)
+        if self._sock is not None:
+            # A followed log may stay quiet for longer than the client's read timeout.
+            with contextlib.suppress(OSError):
+                self._sock.settimeout(None)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def __enter__(self) -> LogFollow:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            for line in log_lines(self._chunks(), tty=self._tty):
+                if self._stopped.is_set():
+                    return
+                yield line
+        except Exception:
+            # stop() shuts the socket down under the reading thread; that ends the stream.
+            if not self._stopped.is_set():
+                raise
+        finally:
+            with contextlib.suppress(Exception):
+                self._response.close()
+
+    def _chunks(self) -> Iterator[bytes]:
+        raw = self._response.raw
+        if getattr(raw, "chunked", False):
+            yield from raw.read_chunked(decode_content=False)
+        else:
+            yield from raw.stream(4096, decode_content=False)
+
+    def stop(self) -> None:
+        """End the stream now (safe from any thread, and more than once)."""
+        self._stopped.set()
+        if self._sock is not None:
+            # close() alone does not wake a thread blocked in recv(); shutdown does.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            self._response.close()
+
+
+def log_frames(chunks: Iterable[bytes], *, tty: bool) -> Iterator[tuple[int, bytes]]:
+    """(stream, payload) from the bytes of a Docker log stream, however the chunks split it:
+    8-byte headers (stream 1 stdout, 2 stderr; big-endian size) unless the container has a TTY,
+    whose raw bytes are all stdout."""
+    if tty:
+        for chunk in chunks:
+            yield 1, chunk
+        return
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        while len(buf) >= 8:
+            stream, size = struct.unpack(">BxxxL", buf[:8])
+            if len(buf) < 8 + size:
+                break
+            yield stream, buf[8 : 8 + size]
+            buf = buf[8 + size :]
+
+
+def log_lines(chunks: Iterable[bytes], *, tty: bool) -> Iterator[str]:
+    """Text lines (no newline) of a Docker log stream; a last line without newline comes at the
+    end. stdout and stderr keep separate partial lines, so interleaved writes never splice."""
+    pending: dict[int, bytes] = {}
+    for stream, data in log_frames(chunks, tty=tty):
+        *lines, pending[stream] = (pending.get(stream, b"") + data).split(b"\n")
+        for line in lines:
+            yield line.removesuffix(b"\r").decode("utf-8", "replace")
+    for rest in pending.values():
+        if rest:
+            yield rest.removesuffix(b"\r").decode("utf-8", "replace")
+
+
+def _response_socket(response: Any) -> socket.socket | None:
+    """The socket under a streaming ``requests`` response (unix socket or TCP/TLS)."""
+    raw = getattr(response, "raw", None)
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:  # the connection was already handed back: reach through the file object
+        fp = getattr(getattr(raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    return sock if isinstance(sock, socket.socket) else None
 
 
 # Config keys whose value, when equal to the old image's default, was inherited from the image

@@ -16,11 +16,14 @@ import requests
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
+    ContainerInfo,
     ContainerService,
     EngineInfo,
+    LogFollow,
     container_info,
     create_config_like,
     group_services,
+    repo_digests_by_id,
 )
 
 T = TypeVar("T")
@@ -168,10 +171,24 @@ class DockerEngine:
             v = self.client.version()
         return EngineInfo("docker", str(v.get("Version", "")), str(v.get("ApiVersion", "")))
 
-    def list_services(self) -> list[ContainerService]:
+    def list_containers(self) -> list[ContainerInfo]:
+        """Every container: one list call, one image list (repo digests), one inspect each
+        (restart count and health are not in the list)."""
         with self._errors("listing containers"):
             raw = self.client.api.containers(all=True)
-        return group_services(container_info(c) for c in raw)
+        with self._errors("listing images"):
+            digests = repo_digests_by_id(self.client.api.images(all=False))
+        out = []
+        for entry in raw:
+            try:
+                inspect = self.inspect(str(entry["Id"]))
+            except errors.NotFound:
+                continue  # removed between the list and the inspect: it is gone
+            out.append(container_info(entry, inspect, repo_digests=digests))
+        return out
+
+    def list_services(self) -> list[ContainerService]:
+        return group_services(self.list_containers())
 
     def inspect(self, container: str) -> dict[str, Any]:
         with self._errors(f"inspecting container {container}"):
@@ -188,6 +205,26 @@ class DockerEngine:
         with self._errors(f"reading the logs of {container}"):
             data = self.client.api.logs(container, tail=tail, stdout=True, stderr=True)
         return bytes(data).decode("utf-8", "replace")
+
+    def follow_logs(self, container: str, tail: int | None = 200) -> LogFollow:
+        tty = bool((self.inspect(container).get("Config") or {}).get("Tty"))
+        api = self.client.api
+        params = {
+            "follow": 1,
+            "stdout": 1,
+            "stderr": 1,
+            "tail": "all" if tail is None else str(tail),
+        }
+        with self._errors(f"following the logs of {container}"):
+            # No read timeout: a followed log may be quiet for long; stop() ends the wait.
+            response = api._get(
+                api._url("/containers/{0}/logs", container),
+                params=params,
+                stream=True,
+                timeout=None,
+            )
+            api._raise_for_status(response)
+        return LogFollow(response, tty=tty)
 
     def local_images(self, repository: str) -> list[ImageVersion]:
         with self._errors(f"listing images of {repository}"):

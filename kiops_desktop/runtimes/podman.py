@@ -24,11 +24,14 @@ from podman import PodmanClient
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
+    ContainerInfo,
     ContainerService,
     EngineInfo,
+    LogFollow,
     container_info,
     create_config_like,
     group_services,
+    repo_digests_by_id,
 )
 from kiops_desktop.runtimes.docker import (
     check_unix_socket,
@@ -97,9 +100,25 @@ class PodmanEngine:
         v = self._req("get", "/version", "reading the engine version").json()
         return EngineInfo("podman", str(v.get("Version", "")), str(v.get("ApiVersion", "")))
 
+    def list_containers(self) -> list[ContainerInfo]:
+        """Every container: libpod's list (the only one that names pods and infra containers),
+        one image list (repo digests), one Docker-shaped inspect each (restart count, health)."""
+        raw = self._req(
+            "get", "/containers/json", "listing containers", params={"all": True}, compatible=False
+        ).json()
+        images = self._req("get", "/images/json", "listing images").json()
+        digests = repo_digests_by_id(images)
+        out = []
+        for entry in raw or []:
+            try:
+                inspect = self.inspect(str(entry["Id"]))
+            except errors.NotFound:
+                continue  # removed between the list and the inspect: it is gone
+            out.append(container_info(entry, inspect, repo_digests=digests))
+        return out
+
     def list_services(self) -> list[ContainerService]:
-        raw = self._req("get", "/containers/json", "listing containers", params={"all": True})
-        return group_services(container_info(c) for c in raw.json())
+        return group_services(self.list_containers())
 
     def inspect(self, container: str) -> dict[str, Any]:
         response = self._req("get", f"/containers/{container}/json", f"inspecting {container}")
@@ -126,6 +145,20 @@ class PodmanEngine:
         except (podman.errors.APIError, requests.RequestException, OSError) as exc:
             raise errors.Unreachable(f"Reading the logs of {container} failed: {exc}") from exc
         return data.decode("utf-8", "replace")
+
+    def follow_logs(self, container: str, tail: int | None = 200) -> LogFollow:
+        tty = bool((self.inspect(container).get("Config") or {}).get("Tty"))
+        params: dict[str, Any] = {"follow": True, "stdout": True, "stderr": True}
+        params["tail"] = "all" if tail is None else str(tail)
+        response = self._req(
+            "get",
+            f"/containers/{container}/logs",
+            f"following the logs of {container}",
+            params=params,
+            stream=True,
+        )
+        # The podman client always applies its read timeout; LogFollow lifts it from the socket.
+        return LogFollow(response, tty=tty)
 
     def local_images(self, repository: str) -> list[ImageVersion]:
         raw = self._req("get", "/images/json", f"listing images of {repository}").json()
