@@ -313,7 +313,13 @@ def _translate(exc: BaseException, backend: KeyringBackend) -> KeyringUnavailabl
     name = backend_name(backend)
     if isinstance(exc, KeyringUnavailable):
         return exc
-    if isinstance(exc, keyring.errors.KeyringLocked) or type(exc).__name__ == "LockedException":
+    text = str(exc).strip() or type(exc).__name__
+    dismissed = "dismissed" in text.lower()  # the unlock (or create-keyring) prompt was refused
+    if (
+        isinstance(exc, keyring.errors.KeyringLocked)
+        or type(exc).__name__ in ("LockedException", "PromptDismissedException")
+        or dismissed
+    ):
         return KeyringIsLocked(
             f"{name[0].upper()}{name[1:]} is locked: KIOPS Desktop cannot read or store "
             "secrets until it is unlocked.",
@@ -322,7 +328,6 @@ def _translate(exc: BaseException, backend: KeyringBackend) -> KeyringUnavailabl
         )
     if isinstance(exc, keyring.errors.NoKeyringError):
         return _missing(str(exc) or None)
-    text = str(exc).strip() or type(exc).__name__
     if type(exc).__name__ in ("SecretServiceNotAvailableException", "InitError"):
         return KeyringMissing(
             f"{name[0].upper()}{name[1:]} cannot be reached: {text}.",
@@ -334,6 +339,35 @@ def _translate(exc: BaseException, backend: KeyringBackend) -> KeyringUnavailabl
         hint="Check that the keyring service is running and unlocked, then try again.",
         backend=name,
     )
+
+
+def _probe_secret_service(backend: KeyringBackend) -> None:
+    """What keyring's SecretService backend does before each call - open the bus, find the
+    collection, unlock it - but with the connection closed on every path (keyring leaves it open
+    when it raises), raising the same errors for :func:`_translate`."""
+    from contextlib import closing
+
+    import keyring.errors
+    import secretstorage
+    from secretstorage.exceptions import SecretStorageException
+
+    try:
+        connection = secretstorage.dbus_init()
+    except SecretStorageException as exc:
+        raise keyring.errors.InitError(str(exc)) from exc
+    with closing(connection):
+        try:
+            preferred = getattr(backend, "preferred_collection", None)
+            if preferred:
+                collection = secretstorage.Collection(connection, preferred)
+            else:
+                collection = secretstorage.get_default_collection(connection)
+            if collection.is_locked():
+                collection.unlock()
+                if collection.is_locked():
+                    raise keyring.errors.KeyringLocked("Failed to unlock the collection!")
+        except SecretStorageException as exc:
+            raise keyring.errors.InitError(f"Failed to open the collection: {exc}") from exc
 
 
 # --------------------------------------------------------------------------- names
@@ -374,8 +408,9 @@ class RegistryLogin:
 
 @dataclass(frozen=True)
 class ClusterCredential:
-    """What the exec plugin hands to kubectl: a bearer token, or a client certificate and key
-    (base64 of the PEM, as in a kubeconfig's ``*-data`` fields). ``repr`` hides the secrets."""
+    """What the exec plugin hands to kubectl: a bearer token, or a client certificate and key as
+    PEM text (ExecCredential's ``clientCertificateData`` / ``clientKeyData`` are PEM, not the
+    base64 of a kubeconfig's ``*-data`` fields). ``repr`` hides the secrets."""
 
     token: str | None = field(default=None, repr=False)
     client_certificate_data: str | None = field(default=None, repr=False)
@@ -479,6 +514,8 @@ class CredentialStore:
     def _call(self, op: Callable[[KeyringBackend], T]) -> T:
         backend = self._require()
         try:
+            if type(backend).__module__ == "keyring.backends.SecretService":
+                _probe_secret_service(backend)
             return op(backend)
         except Exception as exc:
             error = _translate(exc, backend)

@@ -36,9 +36,24 @@ def secret_service() -> Iterator[RunningSecretService]:
 
 @pytest.fixture
 def locked_secret_service() -> Iterator[RunningSecretService]:
-    """A second Secret Service whose login keyring was never unlocked."""
+    """A second Secret Service whose login keyring exists (it was created and used in a first
+    run) but is locked: the daemon was started again without the password."""
     root = Path(tempfile.mkdtemp(prefix="kiops-ssl-", dir="/tmp"))
+    first = start_secret_service(root)
+    stored = first.secret_tool("store", "--label=seed", "service", "seed", stdin="seed-value")
+    first.stop(remove=False)
+    assert stored.returncode == 0, stored.stderr
+    assert (root / "data" / "keyrings" / "login.keyring").is_file()
     service = start_secret_service(root, unlock=False)
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def bare_bus() -> Iterator[RunningSecretService]:
+    """A D-Bus session bus with no Secret Service on it."""
+    root = Path(tempfile.mkdtemp(prefix="kiops-bus-", dir="/tmp"))
+    service = start_secret_service(root, keyring=False)
     yield service
     service.stop()
 

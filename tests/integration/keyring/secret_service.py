@@ -8,8 +8,10 @@ nothing is looked up by name):
   (not the machine's gnome-keyring, not a GTK unlock prompter);
 * ``gnome-keyring-daemon --foreground --components=secrets`` on that bus, with ``HOME`` and the
   XDG directories inside ``root``; with ``unlock=True`` the password goes to its stdin
-  (``--unlock``), which creates and unlocks the "login" keyring as a desktop login does. Without
-  it the keyring stays locked and keyring raises ``KeyringLocked``.
+  (``--unlock``), which creates and unlocks the "login" keyring as a desktop login does. Started
+  again on the same ``root`` without it, the login keyring exists but stays locked (its unlock
+  prompt cannot be shown: there is no prompter on this bus) and keyring raises
+  ``KeyringLocked``.
 
 ``stop()`` terminates both (by pid) and removes ``root``.
 """
@@ -58,18 +60,20 @@ class RunningSecretService:
         """What a subprocess (kubectl, the exec plugin, secret-tool) needs to reach it."""
         return {"DBUS_SESSION_BUS_ADDRESS": self.address}
 
-    def secret_tool(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def secret_tool(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         """Run libsecret's ``secret-tool`` against this Secret Service (an outside witness)."""
         return subprocess.run(
             ["secret-tool", *args],
             env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **self.env},
+            input=stdin,
+            stdin=None if stdin is not None else subprocess.DEVNULL,
             capture_output=True,
             text=True,
             timeout=20,
             check=False,
         )
 
-    def stop(self) -> None:
+    def stop(self, *, remove: bool = True) -> None:
         for proc in reversed(self.processes):
             if proc.poll() is None:
                 proc.terminate()
@@ -79,7 +83,8 @@ class RunningSecretService:
                     proc.kill()
                     proc.wait(10)
         self.processes.clear()
-        shutil.rmtree(self.root, ignore_errors=True)
+        if remove:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _logs(root: Path) -> str:
@@ -107,9 +112,12 @@ def _wait_for_service(address: str, timeout: float) -> None:
     raise SecretServiceError(f"the Secret Service did not appear on {address}: {last}")
 
 
-def start_secret_service(root: Path, *, unlock: bool = True) -> RunningSecretService:
+def start_secret_service(
+    root: Path, *, unlock: bool = True, keyring: bool = True
+) -> RunningSecretService:
     """Start dbus-daemon + gnome-keyring-daemon under ``root`` (a short path: socket names are
-    limited to 107 bytes)."""
+    limited to 107 bytes). ``keyring=False``: the bus alone, as on a desktop without any
+    Secret Service provider."""
     for tool in ("dbus-daemon", "gnome-keyring-daemon"):
         if shutil.which(tool) is None:
             raise SecretServiceError(
@@ -154,6 +162,8 @@ def start_secret_service(root: Path, *, unlock: bool = True) -> RunningSecretSer
             raise SecretServiceError(f"dbus-daemon printed no address:\n{_logs(root)}")
         service.address = address
         env["DBUS_SESSION_BUS_ADDRESS"] = address
+        if not keyring:
+            return service
         args = ["gnome-keyring-daemon", "--foreground", "--components=secrets"]
         if unlock:
             args.insert(1, "--unlock")
