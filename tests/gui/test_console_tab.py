@@ -1,0 +1,455 @@
+"""Command Execution against the sandbox with the real (bundled) kubectl: output identical to
+kubectl's own, a rollback through the question that changes the live revision and makes the
+other tabs refresh, refusals that run nothing, Stop, exit codes, the production guard and the
+command history."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
+
+from kiops_desktop.connections.settings import Settings
+from kiops_desktop.ui.console_confirm import ConsoleConfirmDialog
+from kiops_desktop.ui.operations.console_tab import ConsoleRun, ConsoleTab
+from kiops_desktop.ui.session import Session
+from tests.gui.conftest import Cluster, service_of
+
+pytestmark = [pytest.mark.gui, pytest.mark.integration]
+
+NS = "shop"
+NAME = "storefront"
+REV_KEY = "deployment.kubernetes.io/revision"
+
+
+@pytest.fixture(autouse=True)
+def private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console's kubectl inherits the app's environment: keep its discovery cache (under
+    HOME) out of the developer's home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+
+
+@pytest.fixture
+def console(
+    qtbot: Any, demo_cluster: Cluster, make_session: Callable[..., Session]
+) -> Iterator[Callable[..., ConsoleTab]]:
+    made: list[ConsoleTab] = []
+
+    def make(
+        name: str = NAME,
+        *,
+        session: Session | None = None,
+        settings: Settings | None = None,
+    ) -> ConsoleTab:
+        session = session or make_session(demo_cluster.kubeconfig, settings)
+        tab = ConsoleTab(session, service_of(session, NS, name))
+        qtbot.addWidget(tab)
+        tab.resize(1000, 600)
+        tab.show()
+        made.append(tab)
+        return tab
+
+    yield make
+    for tab in made:
+        tab.shutdown()  # no QProcess may outlive its test
+
+
+def submit(qtbot: Any, tab: ConsoleTab, text: str) -> None:
+    tab.input.setText(text)
+    qtbot.keyClick(tab.input, Qt.Key.Key_Return)
+
+
+def run(qtbot: Any, tab: ConsoleTab, text: str, timeout: int = 30000) -> ConsoleRun:
+    with qtbot.waitSignal(tab.run_finished, timeout=timeout) as blocker:
+        submit(qtbot, tab, text)
+    result = blocker.args[0]
+    assert isinstance(result, ConsoleRun)
+    return result
+
+
+def confirm_dialog(qtbot: Any, tab: ConsoleTab) -> ConsoleConfirmDialog:
+    qtbot.waitUntil(lambda: tab.findChild(QDialog, "confirmCommandDialog") is not None)
+    dialog = tab.findChild(QDialog, "confirmCommandDialog")
+    assert isinstance(dialog, ConsoleConfirmDialog)
+    assert dialog.isVisible()
+    return dialog
+
+
+def revisions(history: str) -> list[int]:
+    return [int(m) for m in re.findall(r"^(\d+)\s", history, re.MULTILINE)]
+
+
+def live_revision(cluster: Cluster, name: str = NAME) -> int:
+    return int(cluster.deployment(name, NS)["metadata"]["annotations"][REV_KEY])
+
+
+# --------------------------------------------------------------------------- read commands
+
+
+def test_rollout_history_is_kubectls_own_output(
+    qtbot: Any, console: Callable[..., ConsoleTab], demo_cluster: Cluster
+) -> None:
+    tab = console()
+    assert tab.objectName() == "consoleTab"
+    assert tab.title == "Command Execution"
+    with qtbot.assertNotEmitted(tab.session.events.service_changed):
+        result = run(qtbot, tab, f"kubectl rollout history deployment/{NAME}")
+    expected = demo_cluster.ok("rollout", "history", f"deployment/{NAME}", "-n", NS)
+    assert result.outcome.succeeded
+    assert result.stdout == expected
+    assert result.stderr == ""
+    assert not result.command.mutating
+    shown = tab.output.toPlainText()
+    # The pinned command that actually ran, then kubectl's text, then the exit code.
+    echo = f"$ kubectl --context kiops-sandbox -n {NS} rollout history deployment/{NAME}"
+    assert shown.startswith(echo + "\n" + expected)
+    assert "— exited with code 0" in shown
+    assert tab.status.text().startswith("Exited with code 0")
+    assert tab.input.text() == ""
+    assert tab.session.audit.entries() == []  # reads are not audited
+
+
+def test_a_failing_command_shows_its_exit_code_and_stderr(
+    qtbot: Any, console: Callable[..., ConsoleTab]
+) -> None:
+    tab = console()
+    result = run(qtbot, tab, "kubectl get deployment nope")
+    assert result.outcome.code == 1
+    assert 'deployments.apps "nope" not found' in result.stderr
+    shown = tab.output.toPlainText()
+    assert 'deployments.apps "nope" not found' in shown
+    assert "— exited with code 1" in shown
+    assert tab.run_button.isEnabled()
+    assert not tab.stop_button.isEnabled()
+
+
+def test_a_command_naming_its_own_namespace_is_not_pinned_to_the_dialogs(
+    qtbot: Any, console: Callable[..., ConsoleTab], demo_cluster: Cluster
+) -> None:
+    tab = console()
+    result = run(qtbot, tab, "kubectl get deployments -n payments -o name")
+    assert result.command.args[:2] == ("--context", "kiops-sandbox")
+    assert "-n" not in result.command.pinned
+    assert result.stdout == demo_cluster.ok("get", "deployments", "-n", "payments", "-o", "name")
+
+
+# --------------------------------------------------------------------------- changes
+
+
+def test_rollout_undo_asks_runs_and_makes_the_service_refresh(
+    qtbot: Any, console: Callable[..., ConsoleTab], demo_cluster: Cluster
+) -> None:
+    tab = console()
+    history = demo_cluster.ok("rollout", "history", f"deployment/{NAME}", "-n", NS)
+    before = live_revision(demo_cluster)
+    target = min(r for r in revisions(history) if r != before)
+    target_image = demo_cluster.ok(
+        "rollout",
+        "history",
+        f"deployment/{NAME}",
+        "-n",
+        NS,
+        f"--revision={target}",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    )
+
+    submit(qtbot, tab, f"kubectl rollout undo deployment/{NAME} --to-revision={target}")
+    dialog = confirm_dialog(qtbot, tab)
+    assert not tab.running  # nothing runs before the answer
+    assert dialog.cancel_button.isDefault()
+    assert not dialog.run_button.isDefault()
+    assert dialog.guard is None  # not a production context
+    assert dialog.findChild(QLineEdit, "typedNameInput") is None
+    assert dialog.command.reason == (
+        "kubectl rollout undo rolls the deployment back to another revision."
+    )
+    shown = dialog.command.display
+    assert shown == (
+        f"kubectl --context kiops-sandbox -n {NS} rollout undo deployment/{NAME} "
+        f"--to-revision={target}"
+    )
+    assert live_revision(demo_cluster) == before
+
+    button = dialog.findChild(QPushButton, "confirmCommandButton")
+    assert button is not None
+    with (
+        qtbot.waitSignal(
+            tab.session.events.service_changed,
+            timeout=30000,
+            check_params_cb=lambda key: key == tab.service.key,
+        ),
+        qtbot.waitSignal(tab.run_finished, timeout=30000) as finished,
+    ):
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    result: ConsoleRun = finished.args[0]
+    assert result.outcome.succeeded, result.stderr
+    assert result.stdout == f"deployment.apps/{NAME} rolled back\n"
+    assert f"deployment.apps/{NAME} rolled back" in tab.output.toPlainText()
+
+    # Exactly what `kubectl rollout undo` does: revision N comes back as the newest one.
+    after_history = demo_cluster.ok("rollout", "history", f"deployment/{NAME}", "-n", NS)
+    assert live_revision(demo_cluster) == max(revisions(history)) + 1
+    assert target not in revisions(after_history)
+    image = demo_cluster.ok(
+        "get",
+        "deployment",
+        NAME,
+        "-n",
+        NS,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    )
+    assert image == target_image
+
+    entry = tab.session.audit.entries()[-1]
+    assert entry["action"] == "console command"
+    assert entry["outcome"] == "succeeded"
+    assert entry["service"] == f"{NS}/{NAME}"
+    assert entry["connection"] == "kiops-sandbox"
+    assert f"--to-revision={target}" in entry["detail"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("kiops_desktop.ui.operations.deployment_tab") is None
+    or importlib.util.find_spec("kiops_desktop.ui.operations.pods_tab") is None,
+    reason="the Deployment Management and Pod List tabs are not in this tree",
+)
+def test_the_dialogs_history_refreshes_after_a_console_rollback(
+    qtbot: Any, demo_cluster: Cluster, make_session: Callable[..., Session]
+) -> None:
+    from kiops_desktop.ui.operations.dialog import OperationsDialog
+
+    session = make_session(demo_cluster.kubeconfig)
+    dialog = OperationsDialog(session, service_of(session, NS, NAME))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    deployment_tab: Any = dialog.tab("deploymentTab")
+    history_text = deployment_tab.findChild(object, "historyText")
+    before = demo_cluster.ok("rollout", "history", f"deployment/{NAME}", "-n", NS)
+    qtbot.waitUntil(lambda: history_text.toPlainText() == before, timeout=30000)
+
+    tab = dialog.tab("consoleTab")
+    assert isinstance(tab, ConsoleTab)
+    dialog.tabs.setCurrentWidget(tab)
+    target = min(revisions(before))
+    submit(qtbot, tab, f"kubectl rollout undo deployment/{NAME} --to-revision={target}")
+    confirm = confirm_dialog(qtbot, tab)
+    with qtbot.waitSignal(tab.run_finished, timeout=30000):
+        qtbot.mouseClick(confirm.run_button, Qt.MouseButton.LeftButton)
+    after = demo_cluster.ok("rollout", "history", f"deployment/{NAME}", "-n", NS)
+    assert after != before
+    # No click on View History: the console's change reloaded the other tab by itself.
+    qtbot.waitUntil(lambda: history_text.toPlainText() == after, timeout=30000)
+    dialog.close()
+
+
+def test_cancel_is_the_default_and_runs_nothing(
+    qtbot: Any, console: Callable[..., ConsoleTab], demo_cluster: Cluster
+) -> None:
+    tab = console()
+    replicas = demo_cluster.deployment(NAME, NS)["spec"]["replicas"]
+    with (
+        qtbot.assertNotEmitted(tab.run_started),
+        qtbot.assertNotEmitted(tab.session.events.service_changed),
+    ):
+        submit(qtbot, tab, f"kubectl scale deployment/{NAME} --replicas={replicas + 2}")
+        dialog = confirm_dialog(qtbot, tab)
+        # Enter in the question is Cancel: a reflex keypress never runs a change.
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: tab.confirm_dialog is None)
+    assert not tab.running
+    assert "Cancelled." in tab.output.toPlainText()
+    assert demo_cluster.deployment(NAME, NS)["spec"]["replicas"] == replicas
+    assert tab.session.audit.entries() == []
+
+
+def test_production_guard_gates_a_mutating_command(
+    qtbot: Any, console: Callable[..., ConsoleTab], demo_cluster: Cluster
+) -> None:
+    settings = Settings(production_patterns=["sandbox"])
+    tab = console(settings=settings)
+    assert tab.service.production
+    submit(qtbot, tab, f"kubectl annotate deployment/{NAME} kiops.test/console=yes")
+    dialog = confirm_dialog(qtbot, tab)
+    typed = dialog.findChild(QLineEdit, "typedNameInput")
+    assert typed is not None
+    button = dialog.run_button
+    assert not button.isEnabled()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible()
+    assert not tab.running
+    qtbot.keyClicks(typed, "storefron")
+    assert not button.isEnabled()
+    qtbot.keyClicks(typed, "t")
+    assert button.isEnabled()
+    with qtbot.waitSignal(tab.run_finished, timeout=30000) as finished:
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert finished.args[0].outcome.succeeded
+    annotations = demo_cluster.deployment(NAME, NS)["metadata"]["annotations"]
+    assert annotations["kiops.test/console"] == "yes"
+
+
+def test_a_command_naming_a_production_context_is_guarded(
+    qtbot: Any, console: Callable[..., ConsoleTab]
+) -> None:
+    tab = console()
+    assert not tab.service.production
+    submit(qtbot, tab, f"kubectl --context prod-eu delete deployment/{NAME}")
+    dialog = confirm_dialog(qtbot, tab)
+    assert dialog.guard is not None
+    assert not dialog.run_button.isEnabled()
+    dialog.reject()
+    qtbot.waitUntil(lambda: tab.confirm_dialog is None)
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("kubectl get pods | grep x", "Pipes (|) are not supported"),
+        ("kubectl get pods > pods.txt", "Redirections (>, <) are not supported"),
+        ("kubectl get pods; kubectl delete pods --all", "Only one command at a time"),
+        ("bash -c 'kubectl get pods'", "“bash” is not allowed here"),
+        ("docker ps", "pinned to the Kubernetes context “kiops-sandbox”"),
+        (f"kubectl rollout undo deployment/{NAME} --to-revision=N", "Replace “N”"),
+    ],
+)
+def test_refusals_show_a_sentence_and_run_nothing(
+    qtbot: Any, console: Callable[..., ConsoleTab], text: str, words: str
+) -> None:
+    tab = console()
+    with (
+        qtbot.assertNotEmitted(tab.run_started),
+        qtbot.waitSignal(tab.refused, timeout=1000) as refused,
+    ):
+        submit(qtbot, tab, text)
+    assert words in refused.args[0]
+    assert not tab.running
+    assert tab.confirm_dialog is None
+    assert f"✗ {refused.args[0]}" in tab.output.toPlainText()
+    assert "$ " not in tab.output.toPlainText()  # nothing was started
+    assert tab.session.audit.entries() == []
+
+
+# --------------------------------------------------------------------------- stop
+
+
+def test_stop_ends_a_watch(qtbot: Any, console: Callable[..., ConsoleTab]) -> None:
+    tab = console()
+    with qtbot.waitSignal(tab.run_started, timeout=5000):
+        submit(qtbot, tab, "kubectl get pods -w")
+    qtbot.waitUntil(lambda: f"{NAME}-" in tab.output.toPlainText(), timeout=30000)
+    assert tab.running
+    assert tab.stop_button.isEnabled()
+    assert not tab.run_button.isEnabled()
+    pid = tab.process.pid
+    assert pid > 0
+    with qtbot.waitSignal(tab.run_finished, timeout=10000) as finished:
+        qtbot.mouseClick(tab.stop_button, Qt.MouseButton.LeftButton)
+    result: ConsoleRun = finished.args[0]
+    assert result.outcome.stopped
+    assert result.outcome.sentence == "stopped"
+    assert "— stopped" in tab.output.toPlainText()
+    assert not tab.running
+    assert tab.run_button.isEnabled()
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)  # gone, and reaped
+
+
+def test_escape_in_the_command_line_stops(qtbot: Any, console: Callable[..., ConsoleTab]) -> None:
+    tab = console()
+    with qtbot.waitSignal(tab.run_started, timeout=5000):
+        submit(qtbot, tab, "kubectl get deployments -w")
+    qtbot.waitUntil(lambda: NAME in tab.output.toPlainText(), timeout=30000)
+    with qtbot.waitSignal(tab.run_finished, timeout=10000) as finished:
+        qtbot.keyClick(tab.input, Qt.Key.Key_Escape)
+    assert finished.args[0].outcome.stopped
+
+
+def test_shutdown_kills_a_running_command(qtbot: Any, console: Callable[..., ConsoleTab]) -> None:
+    tab = console()
+    with qtbot.waitSignal(tab.run_started, timeout=5000):
+        submit(qtbot, tab, "kubectl get pods -w")
+    pid = tab.process.pid
+    tab.shutdown()
+    assert not tab.running
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+# --------------------------------------------------------------------------- history, quick
+
+
+def test_history_walks_with_up_and_down(
+    qtbot: Any, console: Callable[..., ConsoleTab], make_session: Callable[..., Session]
+) -> None:
+    tab = console()
+    first, second = "kubectl get pods | wc -l", "bash"
+    submit(qtbot, tab, first)
+    submit(qtbot, tab, second)
+    submit(qtbot, tab, second)  # a repeat is kept once
+    tab.input.setText("kubectl get")  # a draft being typed
+    qtbot.keyClick(tab.input, Qt.Key.Key_Up)
+    assert tab.input.text() == second
+    qtbot.keyClick(tab.input, Qt.Key.Key_Up)
+    assert tab.input.text() == first
+    qtbot.keyClick(tab.input, Qt.Key.Key_Up)
+    assert tab.input.text() == first  # oldest stays
+    qtbot.keyClick(tab.input, Qt.Key.Key_Down)
+    assert tab.input.text() == second
+    qtbot.keyClick(tab.input, Qt.Key.Key_Down)
+    assert tab.input.text() == "kubectl get"  # the draft comes back
+
+    # Kept per service for the session (a reopened dialog has it), in memory only.
+    again = console(session=tab.session)
+    qtbot.keyClick(again.input, Qt.Key.Key_Up)
+    assert again.input.text() == second
+    other = console("cart", session=tab.session)
+    qtbot.keyClick(other.input, Qt.Key.Key_Up)
+    assert other.input.text() == ""
+    home = Path(os.environ["KIOPS_HOME"])
+    stored = [p for p in home.rglob("*") if p.is_file()]
+    assert not any("wc -l" in p.read_text(errors="replace") for p in stored)
+
+
+def test_quick_buttons_insert_history_and_undo(
+    qtbot: Any, console: Callable[..., ConsoleTab]
+) -> None:
+    tab = console()
+    history_button = tab.findChild(QPushButton, "quickHistoryButton")
+    undo_button = tab.findChild(QPushButton, "quickUndoButton")
+    assert history_button is not None
+    assert undo_button is not None
+    qtbot.mouseClick(history_button, Qt.MouseButton.LeftButton)
+    assert tab.input.text() == f"kubectl rollout history deployment/{NAME}"
+    qtbot.mouseClick(undo_button, Qt.MouseButton.LeftButton)
+    assert tab.input.text() == f"kubectl rollout undo deployment/{NAME} --to-revision=N"
+    assert tab.input.selectedText() == "N"  # typing the number replaces the placeholder
+    qtbot.keyClicks(tab.input, "2")
+    assert tab.input.text() == f"kubectl rollout undo deployment/{NAME} --to-revision=2"
+
+
+def test_output_is_capped(
+    qtbot: Any, console: Callable[..., ConsoleTab], demo_cluster: Cluster
+) -> None:
+    tab = console(settings=Settings(console_output_cap_lines=100))
+    assert tab.output.maximumBlockCount() == 100
+    written = 0
+    while written <= 150:
+        result = run(qtbot, tab, "kubectl get pods -A")
+        written += result.stdout.count("\n") + 2  # the echo and the outcome lines
+    assert tab.output.document().blockCount() <= 100
+    # The newest output is what stays.
+    assert tab.output.toPlainText().rstrip().splitlines()[-1].startswith("— exited with code 0")
