@@ -5,6 +5,7 @@ an outside witness) sees exactly the namespaced entries."""
 from __future__ import annotations
 
 import json
+import logging
 import stat
 from collections.abc import Callable
 
@@ -17,7 +18,10 @@ from kiops_desktop.connections.credentials import (
     CredentialStore,
     RegistryLogin,
 )
+from kiops_desktop.connections.paths import app_dirs, ensure_private_dir
+from kiops_desktop.connections.redact import install_log_redaction
 from kiops_desktop.runtimes.registry import RegistryCredentials
+from tests.integration.keyring.conftest import SecretScan
 from tests.integration.keyring.secret_service import RunningSecretService
 
 pytestmark = pytest.mark.integration
@@ -133,3 +137,30 @@ def test_invalid_input_is_refused_before_the_keyring(store: CredentialStore) -> 
     with pytest.raises(CredentialError):
         ClusterCredential(client_key_data="only-a-key")
     assert not store.index_path.exists()
+
+
+def test_the_apps_log_holds_no_secret(
+    store: CredentialStore, new_secret: Callable[[str], str], secret_scan: SecretScan
+) -> None:
+    """A log handler with the redactor installed writes into the app's log directory; the scan
+    after the test proves no secret reached it - neither a registered one nor a header value."""
+    log_file = ensure_private_dir(app_dirs().log) / "kiops-desktop.log"
+    handler = logging.FileHandler(log_file, encoding="utf-8")
+    install_log_redaction(handler)
+    logger = logging.getLogger("kiops_desktop.tests.keyring-flow")
+    logger.propagate = False
+    logger.addHandler(handler)
+    try:
+        token = new_secret("logged")
+        store.set_cluster_token("logged", token)
+        logger.warning(
+            "kubectl answered Unauthorized for token %s", store.get_cluster_token("logged")
+        )
+        header_value = secret_scan.secret("never-registered-abcdef123456")
+        logger.warning("sent {'Authorization': 'Bearer %s'}", header_value)
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+    text = log_file.read_text()
+    assert text.count(redact.MASK) == 2, text
+    assert store.delete_cluster_credential("logged")
