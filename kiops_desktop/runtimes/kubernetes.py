@@ -8,7 +8,7 @@ Every method blocks on the network: call them off the UI thread. Every expected 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,8 @@ from .kube_client import KubeClient, abort, iter_lines
 from .kube_watch import ResourceWatch
 
 Obj = dict[str, Any]
+
+LIST_CHUNK = 500  # kubectl's default --chunk-size
 
 
 @dataclass(frozen=True)
@@ -126,23 +128,38 @@ class KubernetesRuntime:
         return NamespaceListing(names, None)
 
     # -- services ------------------------------------------------------------------------
-    def list_deployment_objects(self, namespace: str | None = None) -> list[Obj]:
+    def deployment_pages(self, namespace: str | None = None) -> Iterator[list[Obj]]:
+        """Every Deployment, in pages of ``LIST_CHUNK`` as kubectl reads them.
+
+        Paging keeps each JSON decode short (one multi-megabyte ``json.loads`` holds the GIL
+        long enough to freeze the UI thread) and lets callers drop each page's raw objects
+        before the next arrives, so a 10,000-deployment cluster never has millions of dict
+        objects alive at once for the garbage collector to walk (measured: 100-170 ms pauses).
+        """
         apps = self.client.apps()
         if namespace:
-            body = self.client.read_json(
-                apps.list_namespaced_deployment,
-                namespace,
-                what=f'deployments in namespace "{namespace}"',
-            )
+            call: Callable[..., Any] = apps.list_namespaced_deployment
+            args: tuple[Any, ...] = (namespace,)
+            what = f'deployments in namespace "{namespace}"'
         else:
-            body = self.client.read_json(
-                apps.list_deployment_for_all_namespaces, what="deployments in all namespaces"
-            )
-        items: list[Obj] = body.get("items") or []
-        return items
+            call, args = apps.list_deployment_for_all_namespaces, ()
+            what = "deployments in all namespaces"
+        token = ""
+        while True:
+            kwargs: dict[str, Any] = {"limit": LIST_CHUNK}
+            if token:
+                kwargs["_continue"] = token
+            body = self.client.read_json(call, *args, what=what, **kwargs)
+            yield list(body.get("items") or [])
+            token = str((body.get("metadata") or {}).get("continue") or "")
+            if not token:
+                return
+
+    def list_deployment_objects(self, namespace: str | None = None) -> list[Obj]:
+        return [item for page in self.deployment_pages(namespace) for item in page]
 
     def list_deployments(self, namespace: str | None = None) -> list[DeploymentSummary]:
-        return [summarize_deployment(d) for d in self.list_deployment_objects(namespace)]
+        return [summarize_deployment(d) for page in self.deployment_pages(namespace) for d in page]
 
     def get_deployment(self, namespace: str, name: str) -> Obj:
         body: Obj = self.client.read_json(

@@ -15,6 +15,7 @@ from . import resources as res
 from .controllers.kubelet import Kubelet
 from .defaults import check_dry_run
 from .errors import ApiError, bad_request, forbidden, not_found
+from .paging import Page, paginate
 from .printing import build_table
 from .protobuf import ProtobufError, decode_object
 from .registry import Registry, decode_json
@@ -205,7 +206,7 @@ class ApiServer:
         if verb == "get":
             obj = self.reg.get(rt, ns, target.name)
             if _wants_table(req.headers):
-                return self._table([obj], rt, req, self.store.resource_version)
+                return self._table(Page([obj], self.store.resource_version, "", None), rt, req)
             return json_response(200, obj)
         if verb == "update":
             body = decode_json(req.body)
@@ -278,21 +279,25 @@ class ApiServer:
 
     def _list(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
         items, rv = self._select(req, rt, namespace)
+        page = paginate(items, rv, req.param("limit"), req.param("continue"))
         if _wants_table(req.headers):
-            return self._table(items, rt, req, rv)
-        return json_response(200, self._list_body(rt, items, rv))
+            return self._table(page, rt, req)
+        body = self._list_body(rt, page.items, page.resource_version)
+        _page_metadata(body["metadata"], page)
+        return json_response(200, body)
 
-    def _table(self, items: list[Obj], rt: ResourceType, req: Request, rv: int) -> Response:
+    def _table(self, page: Page, rt: ResourceType, req: Request) -> Response:
         try:
             table = build_table(
                 rt.plural,
-                items,
+                page.items,
                 now=self.reg.clock.now(),
-                resource_version=str(rv),
+                resource_version=str(page.resource_version),
                 include_object=req.param("includeObject", "Metadata"),
             )
         except ValueError as exc:
             raise bad_request(str(exc)) from exc
+        _page_metadata(table.setdefault("metadata", {}), page)
         return json_response(200, table, TABLE_CONTENT_TYPE)
 
     def _watch(self, req: Request, rt: ResourceType, namespace: str | None) -> Response:
@@ -517,3 +522,9 @@ _VERSION = {
     "compiler": "gc",
     "platform": "linux/amd64",
 }
+
+
+def _page_metadata(meta: Obj, page: Page) -> None:
+    if page.continue_token:
+        meta["continue"] = page.continue_token
+        meta["remainingItemCount"] = page.remaining
