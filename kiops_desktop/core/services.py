@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from .workloads import DeploymentSummary
 
@@ -25,10 +26,30 @@ class Service:
     images: tuple[str, ...] = ()
     production: bool = False
 
-    @property
+    # Cached: tables ask for these for every row on every refresh. (cached_property writes the
+    # instance __dict__ directly, so it works on a frozen dataclass; eq/hash ignore it.)
+    @cached_property
     def key(self) -> str:
         """Stable identity, also the task runner's mutation key for this service."""
         return f"{self.runtime}/{self.context}/{self.namespace}/{self.name}"
+
+    @cached_property
+    def search_text(self) -> str:
+        """Lower-cased text of every shown field, for the filter box; computed where the record
+        is made (a worker thread), not on the UI thread."""
+        return "\x00".join(
+            (
+                self.name,
+                self.runtime,
+                self.context,
+                self.namespace,
+                self.image,
+                self.revision,
+                self.ready,
+                self.status,
+                *self.images,
+            )
+        ).lower()
 
     @property
     def title(self) -> str:

@@ -109,17 +109,5 @@ SERVICE_COLUMNS: Sequence[Column[Service]] = (
 
 
 def haystack(service: Service) -> str:
-    """The lower-cased text the filter box searches (every column, precomputed per row)."""
-    return "\x00".join(
-        (
-            service.name,
-            service.runtime,
-            service.context,
-            service.namespace,
-            service.image,
-            service.revision,
-            service.ready,
-            service.status,
-            *service.images,
-        )
-    ).lower()
+    """The lower-cased text the filter box searches (every column, precomputed per record)."""
+    return service.search_text

@@ -8,7 +8,7 @@ cluster never holds up a live one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self._initial_context = initial_context
         self.contexts: dict[str, ContextState] = {}
         self.dialogs: dict[str, QWidget] = {}
+        self._appliers: dict[tuple[str, str], Iterator[None]] = {}
         self._closing_hooks: list[Callable[[], None]] = []
         self.resize(1280, 760)
 
@@ -331,6 +332,8 @@ class MainWindow(QMainWindow):
             runtime = session.kube(name)
             summaries = runtime.list_deployments()
             services = [kubernetes_service(name, s, production=production) for s in summaries]
+            for service in services:  # cache per-row text here, off the UI thread
+                _ = service.key, service.search_text
             namespaces = tuple(sorted({s.namespace for s in services}))
             return services, namespaces
 
@@ -352,11 +355,31 @@ class MainWindow(QMainWindow):
         state = self.contexts[name]
         state.state, state.message, state.count = "ok", "", len(services)
         state.namespaces = namespaces
-        self.model.replace_context("kubernetes", name, services)
         self._render_connections()
         self._refresh_namespaces()
-        self._update_counts()
-        self._reselect()
+        self._apply_steps(
+            ("kubernetes", name), self.model.replace_context_steps("kubernetes", name, services)
+        )
+
+    def _apply_steps(self, target: tuple[str, str], steps: Iterator[None]) -> None:
+        """Run a model update one step per event-loop turn; a newer update of the same context
+        replaces an unfinished one (each step re-reads the model, so that stays consistent)."""
+        self._appliers[target] = steps
+
+        def run() -> None:
+            if self._appliers.get(target) is not steps:
+                return  # superseded
+            try:
+                next(steps)
+            except StopIteration:
+                del self._appliers[target]
+                self._update_counts()
+                self._reselect()
+                return
+            self._update_counts()
+            QTimer.singleShot(0, run)
+
+        run()
 
     def _on_context_failed(self, name: str, error: BaseException) -> None:
         state = self.contexts[name]

@@ -3,6 +3,7 @@ runtimes per context (created off the UI thread, cached), preferences, the audit
 
 from __future__ import annotations
 
+import gc
 import shutil
 import threading
 from collections.abc import Sequence
@@ -20,6 +21,19 @@ from .tasks import TaskRunner
 if TYPE_CHECKING:
     from ..connections.kubeconfig import Kubeconfig
     from ..runtimes.kubernetes import KubernetesRuntime
+
+
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Move everything alive after the heavy imports (the kubernetes client's thousands of
+    classes and functions) out of the garbage collector's reach: full collections then walk
+    only data, keeping their pauses — which stop the UI thread too — short."""
+    global _frozen
+    if not _frozen:
+        _frozen = True
+        gc.freeze()
 
 
 def bundled_kubectl() -> str | None:
@@ -88,6 +102,7 @@ class Session:
 
         config = self.kubeconfig or self.load_kubeconfig()
         created = KubernetesRuntime.for_context(config, context)
+        _freeze_startup_objects()
         with self._lock:
             runtime = self._runtimes.setdefault(context, created)
         if runtime is not created:

@@ -1,0 +1,95 @@
+"""Run as a separate process by test_ui_bench: start the app as ``kiops-desktop`` does and
+report, as one JSON line, when the window first painted, when all services were listed, the
+longest UI-thread stall while loading (timer heartbeat) and the resident memory.
+
+``--baseline`` shows a plain empty QMainWindow instead: the same process, interpreter and Qt
+start-up, none of our code — the yardstick for first paint.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sys
+import time
+
+HEARTBEAT_MS = 5
+
+
+def main() -> int:
+    started_at = float(sys.argv[1])  # the parent's time.time() just before it spawned us
+    mode = sys.argv[2]
+    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtWidgets import QApplication, QMainWindow
+
+    app = QApplication([sys.argv[0]])
+    report: dict[str, float] = {}
+
+    class PaintProbe(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and "first_paint" not in report:
+                report["first_paint"] = time.time() - started_at
+            return False
+
+    probe = PaintProbe()
+    if mode == "--baseline":
+        window = QMainWindow()
+        window.installEventFilter(probe)
+        window.resize(1280, 760)
+        window.show()
+        QTimer.singleShot(0, lambda: None)
+        while "first_paint" not in report:
+            app.processEvents()
+        print(json.dumps(report), flush=True)
+        return 0
+
+    expect = int(sys.argv[3])
+    kubeconfig = sys.argv[4]
+    from kiops_desktop.app import build_main_window
+
+    window = build_main_window(["--kubeconfig", kubeconfig])
+    window.installEventFilter(probe)
+    last = [time.perf_counter()]
+    stalls: list[float] = []
+    stall_at: list[float] = []
+    t_start = time.perf_counter()
+
+    def beat() -> None:
+        now = time.perf_counter()
+        stalls.append((now - last[0]) * 1000 - HEARTBEAT_MS)
+        stall_at.append(now - t_start)
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        app.processEvents()
+        if window.model.rowCount() >= expect and "listed" not in report:  # type: ignore[attr-defined]
+            report["listed"] = time.time() - started_at
+            break
+        time.sleep(0.001)
+    heartbeat.stop()
+    # Filter latency on what was loaded, through the real widget path (keystrokes).
+    samples = []
+    for text in ("team-00", "deploy-1", "nothing-matches", "", "team"):
+        t0 = time.perf_counter()
+        window.filter_edit.setText(text)  # type: ignore[attr-defined]
+        samples.append((time.perf_counter() - t0) * 1000)
+    report["filter_ms_max"] = max(samples)
+    report["max_stall_ms"] = max(stalls[1:] or [0.0])  # the first beat waits for the loop
+    report["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report["rows"] = window.model.rowCount()  # type: ignore[attr-defined]
+    import os
+    if os.environ.get("KIOPS_PROBE_DEBUG"):
+        top = sorted(zip(stalls, stall_at, strict=True), reverse=True)[:5]
+        print("top stalls", [(round(a), round(b, 3)) for a, b in top], "listed", time.perf_counter() - t_start, file=sys.stderr)
+    print(json.dumps(report), flush=True)
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
