@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from kiops_desktop.connections.credential_plugin import exec_config
+from kiops_desktop.connections.credential_plugin import MODULE, SCRIPT_NAME, exec_config
 from kiops_desktop.connections.credentials import CredentialStore
 from kiops_desktop.connections.kubeconfig import (
     Kubeconfig,
@@ -146,9 +146,7 @@ def write_private_yaml(path: Path, data: Mapping[str, Any]) -> None:
 
 
 def _names(config: Mapping[str, Any], key: str) -> set[str]:
-    return {
-        str(e["name"]) for e in config.get(key) or [] if isinstance(e, Mapping) and "name" in e
-    }
+    return {str(e["name"]) for e in config.get(key) or [] if isinstance(e, Mapping) and "name" in e}
 
 
 def _without(entries: Any, name: str) -> list[Any]:
@@ -360,3 +358,37 @@ def remove_cluster(
         else:
             config.pop("current-context")
     write_private_yaml(path, config)
+
+
+def _is_our_plugin(exec_: Mapping[str, Any]) -> bool:
+    command = Path(str(exec_.get("command") or "")).name
+    args = [str(a) for a in exec_.get("args") or []]
+    return command.startswith(SCRIPT_NAME) or MODULE in args
+
+
+def repoint_plugin(app_kubeconfig: Path | None = None) -> int:
+    """Point the app's kubeconfig entries at the plugin of the running installation (the
+    command is an absolute path: a moved or re-created virtual environment breaks it). Call at
+    start-up; returns how many entries changed. Only the app's own file is touched."""
+    path = app_kubeconfig_path(app_kubeconfig)
+    if not path.exists():
+        return 0
+    config = _read(path)
+    changed = 0
+    for entry in config["users"]:
+        user = entry.get("user") if isinstance(entry, Mapping) else None
+        if not isinstance(user, Mapping):
+            continue
+        exec_ = user.get("exec")
+        if not isinstance(exec_, Mapping) or not _is_our_plugin(exec_):
+            continue
+        args = [str(a) for a in exec_.get("args") or []]
+        if not args:
+            continue
+        wanted = exec_config(args[-1])["exec"]
+        if (exec_.get("command"), args) != (wanted["command"], wanted["args"]):
+            entry["user"] = {**user, "exec": {**exec_, **wanted}}
+            changed += 1
+    if changed:
+        write_private_yaml(path, config)
+    return changed

@@ -136,3 +136,32 @@ def test_list_clusters_reads_the_app_file(tmp_path: Path) -> None:
 
 def test_the_insecure_warning_is_loud() -> None:
     assert clusters.INSECURE_WARNING.startswith("TLS verification is OFF")
+
+
+def test_repoint_plugin_updates_only_our_entries(tmp_path: Path) -> None:
+    path = tmp_path / "kubeconfig"
+    assert clusters.repoint_plugin(path) == 0  # no file: nothing to do, nothing created
+    assert not path.exists()
+    current = clusters.exec_config("prod")["exec"]
+    stale = {**current, "command": "/old/venv/bin/kiops-desktop-credential", "args": ["prod"]}
+    module_form = {**current, "command": "/usr/bin/python3", "args": ["-m", clusters.MODULE, "lab"]}
+    other = {"apiVersion": current["apiVersion"], "command": "aws", "args": ["eks", "get-token"]}
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "users": [
+                    {"name": "prod", "user": {"exec": stale}},
+                    {"name": "lab", "user": {"exec": module_form}},
+                    {"name": "eks", "user": {"exec": other}},
+                    {"name": "ok", "user": {"exec": clusters.exec_config("ok")["exec"]}},
+                ]
+            }
+        )
+    )
+    assert clusters.repoint_plugin(path) == 2
+    users = {u["name"]: u["user"]["exec"] for u in yaml.safe_load(path.read_text())["users"]}
+    assert users["prod"] == current
+    assert users["lab"] == clusters.exec_config("lab")["exec"]
+    assert users["eks"] == other
+    assert clusters.repoint_plugin(path) == 0
+    assert path.stat().st_mode & 0o777 == 0o600
