@@ -287,7 +287,7 @@ def detect_backend(*, allow_file_keyring: bool = False) -> KeyringBackend:
         return configured
 
     keyring.backend.get_all_keyring()  # loads the backend plugins (once per process)
-    candidates: list[KeyringBackend] = []
+    candidates: list[tuple[float, KeyringBackend]] = []
     for cls in keyring.backend.KeyringBackend.get_viable_backends():  # priorities asked afresh
         if cls.__module__ in _NOT_BACKENDS:
             continue
@@ -300,10 +300,10 @@ def detect_backend(*, allow_file_keyring: bool = False) -> KeyringBackend:
         except Exception:
             continue
         if priority >= 1 or (file_based and priority > 0):
-            candidates.append(instance)
+            candidates.append((priority, instance))
     if not candidates:
         raise _missing()
-    return max(candidates, key=lambda b: float(type(b).priority))
+    return max(candidates, key=lambda c: c[0])[1]
 
 
 def _translate(exc: BaseException, backend: KeyringBackend) -> KeyringUnavailable:
