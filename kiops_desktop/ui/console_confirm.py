@@ -9,6 +9,7 @@ from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -50,11 +51,13 @@ class ConsoleConfirmDialog(QDialog):
             place += f" · namespace <b>{_html(command.namespace)}</b>"
         elif command.program == "kubectl":
             place += " · <b>all namespaces</b>"
+        where_row = QHBoxLayout()
         where_label = QLabel(f"It runs on {place}:", self)
         where_label.setWordWrap(True)
-        layout.addWidget(where_label)
+        where_row.addWidget(where_label, 1)
         if production:
-            layout.addWidget(production_badge(self), 0, Qt.AlignmentFlag.AlignLeft)
+            where_row.addWidget(production_badge(self), 0, Qt.AlignmentFlag.AlignVCenter)
+        layout.addLayout(where_row)
 
         shown = QPlainTextEdit(command.display, self)
         shown.setObjectName("confirmCommandText")
@@ -64,6 +67,15 @@ class ConsoleConfirmDialog(QDialog):
         line_height = shown.fontMetrics().lineSpacing()
         shown.setFixedHeight(line_height * 3 + 14)
         layout.addWidget(shown)
+
+        after = QLabel(
+            "When it finishes, the other tabs of this service reload and the command is written "
+            "to the activity log.",
+            self,
+        )
+        after.setWordWrap(True)
+        after.setStyleSheet("color: palette(placeholder-text);")
+        layout.addWidget(after)
 
         self.guard: TypedNameGuard | None = None
         if production:
@@ -86,7 +98,7 @@ class ConsoleConfirmDialog(QDialog):
         if self.guard is not None:
             self.guard.satisfied_changed.connect(self.run_button.setEnabled)
             self.run_button.setEnabled(False)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(700)
 
     def _accept_if_allowed(self) -> None:
         if self.guard is None or self.guard.satisfied:

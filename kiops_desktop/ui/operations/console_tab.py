@@ -389,7 +389,11 @@ class ConsoleTab(OperationsTab):
             self._start(command)
 
     def _refuse(self, sentence: str) -> None:
+        self._separate()
         self._append_line(f"✗ {sentence}", self._fmt("refusal"))
+        # The pane does not wrap (tables stay tables), so the sentence is also shown where it
+        # can be read whole.
+        self.banner.show_message(sentence, "warning")
         self.status.setText("Not run.")
         self.refused.emit(sentence)
 
@@ -432,6 +436,8 @@ class ConsoleTab(OperationsTab):
 
     def _start(self, command: Command) -> None:
         binary = self._program_path(command)
+        self.banner.hide()
+        self._separate()
         self._append_line(f"$ {command.display}", self._fmt("echo"))
         if binary is None:
             self._refuse(
@@ -539,6 +545,11 @@ class ConsoleTab(OperationsTab):
             fmt.setForeground(QColor("#ffb74d" if dark else "#a84300"))
             fmt.setFontWeight(QFont.Weight.Bold)
         return fmt
+
+    def _separate(self) -> None:
+        """A blank line between one run and the next, so each command's output stands apart."""
+        if not self.output.document().isEmpty():
+            self._append_line("", self._fmt("outcome"))
 
     def _append_line(self, text: str, fmt: QTextCharFormat) -> None:
         self._append(("" if self._at_line_start else "\n") + text + "\n", fmt)
