@@ -19,13 +19,14 @@ and click its buttons.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from html import escape
 from typing import Any, Literal
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+import shiboken6
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -209,6 +210,32 @@ def follow_rollback(
     return RollbackOutcome(verdict, progress, report, problem)
 
 
+def start_follow(
+    session: Session,
+    service: Service,
+    plan: RollbackPlan,
+    reason: str,
+    pods_before: list[Obj],
+    timeout: float,
+    *,
+    owner: QObject | None = None,
+    on_done: Callable[[Any], None] | None = None,
+    on_error: Callable[[Any], None] | None = None,
+    on_progress: Callable[[Any], None] | None = None,
+) -> TaskHandle | None:
+    """Follow and verify an applied rollback. Without a window (closed meanwhile) it still runs
+    to the end, so the audit log gets the real outcome; an error then reaches the runner's
+    ``failed`` signal (the main window's banner). App shutdown cancels it."""
+    return session.runner.submit(
+        partial(follow_rollback, session, service, plan, reason, pods_before, timeout),
+        description=f"Follow the rollout of {service.title}",
+        on_done=on_done,
+        on_error=on_error,
+        on_progress=on_progress,
+        owner=owner,
+    )
+
+
 def dry_run(session: Session, service: Service, plan: RollbackPlan, ctx: TaskContext) -> Obj:
     return session.kube(service.context).execute(plan, dry_run=True)
 
@@ -295,8 +322,9 @@ class ConfirmRollbackDialog(QDialog):
     ) -> ConfirmRollbackDialog:
         """The seam callers use: build, show (never ``exec()``: nothing blocks) and return."""
         dialog = cls(session, service, plan, parent)
+        # A newly shown window is already on top; raise_() would only add a warning on
+        # platforms that cannot raise (offscreen).
         dialog.show()
-        dialog.raise_()
         dialog.activateWindow()
         return dialog
 
@@ -545,8 +573,8 @@ class ConfirmRollbackDialog(QDialog):
         self.close_button = QPushButton("Close", page)
         self.close_button.setObjectName("closeRollbackButton")
         self.close_button.setToolTip(
-            "Close this window. While the rollout is followed, closing stops following it "
-            "(the rollback itself goes on)."
+            "Close this window. A rollout still in progress is followed, verified and audited "
+            "in the background."
         )
         self.close_button.clicked.connect(self.reject)
         buttons.addWidget(self.close_button)
@@ -620,13 +648,31 @@ class ConfirmRollbackDialog(QDialog):
         self._started = True
         self._update_confirm()
         self.banner.hide()
-        handle = self.session.runner.submit(
-            partial(apply_rollback, self.session, self.service, self.plan, self.reason),
-            description=f"Roll back {self.service.title}",
-            on_done=self._applied,
-            on_error=self._apply_failed,
-            owner=self,
-            key=self.service.key,
+        session, service, plan, reason = self.session, self.service, self.plan, self.reason
+        timeout = float(session.settings.rollout_timeout_s)
+        dialog = self
+
+        # No owner on purpose: once sent, the rollback must be followed and its outcome
+        # audited even if this window is closed before the server answers. The callbacks
+        # check whether the window still exists instead.
+        def applied(pods_before: list[Obj]) -> None:
+            if shiboken6.isValid(dialog):
+                dialog._applied(pods_before)
+            else:
+                start_follow(session, service, plan, reason, pods_before, timeout)
+
+        def apply_failed(error: BaseException) -> None:
+            if shiboken6.isValid(dialog):
+                dialog._apply_failed(error)
+            else:  # the job wrote the audit entry; nobody is left to show the sentence to
+                log.warning("The rollback of %s failed: %s", service.title, error_text(error))
+
+        handle = session.runner.submit(
+            partial(apply_rollback, session, service, plan, reason),
+            description=f"Roll back {service.title}",
+            on_done=applied,
+            on_error=apply_failed,
+            key=service.key,
             mutation=True,
         )
         if handle is None:  # the runner is shutting down (the app is closing)
@@ -669,22 +715,17 @@ class ConfirmRollbackDialog(QDialog):
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.status_label.setText("Rollback applied; waiting for the controller…")
-        timeout = float(self.session.settings.rollout_timeout_s)
-        self._follow_handle = self.session.runner.submit(
-            partial(
-                follow_rollback,
-                self.session,
-                self.service,
-                self.plan,
-                self.reason,
-                pods_before,
-                timeout,
-            ),
-            description=f"Follow the rollout of {self.service.title}",
+        self._follow_handle = start_follow(
+            self.session,
+            self.service,
+            self.plan,
+            self.reason,
+            pods_before,
+            float(self.session.settings.rollout_timeout_s),
+            owner=self,
             on_done=self._followed,
             on_error=self._follow_failed,
             on_progress=self._progressed,
-            owner=self,
         )
 
     def _progressed(self, progress: RolloutProgress) -> None:
@@ -793,19 +834,5 @@ class ConfirmRollbackDialog(QDialog):
     # -- lifetime ------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
+        """A confirmed rollback is being applied or followed by this window."""
         return self._apply_handle is not None or self._follow_handle is not None
-
-    def _stop_following(self) -> None:
-        # Only the follow-up is cancelled: a patch on its way cannot be called back, and its
-        # result (and audit entry) arrives whether or not this window still exists.
-        if self._follow_handle is not None:
-            self._follow_handle.cancel()
-            self._follow_handle = None
-
-    def done(self, result: int) -> None:
-        self._stop_following()
-        super().done(result)
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self._stop_following()
-        super().closeEvent(event)

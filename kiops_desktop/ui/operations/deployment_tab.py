@@ -483,7 +483,7 @@ class DeploymentTab(OperationsTab):
             self.banner.show_message("The Pod List is not available in this window.", "info")
             return
         tabs.setCurrentWidget(pods)
-        window.raise_()
+        # Activation brings the operations window forward over the confirmation dialog.
         window.activateWindow()
 
     def shutdown(self) -> None:
