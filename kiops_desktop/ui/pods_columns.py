@@ -185,11 +185,14 @@ class Column:
 
 
 def _replica_set_text(row: PodRow, _now: datetime) -> str:
+    # The pod's name already starts with the ReplicaSet's: the hash alone tells them apart
+    # (the full name is in the tooltip).
     s = row.summary
     if not s.replica_set:
         return ""
     revision = f"#{s.revision}" if s.revision else "#?"
-    return f"{revision} · {s.replica_set}" + ("  (new)" if row.current else "")
+    short = s.pod_template_hash or s.replica_set
+    return f"{revision} · {short}" + ("  (new)" if row.current else "")
 
 
 POD_COLUMNS: tuple[Column, ...] = (

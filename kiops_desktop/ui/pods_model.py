@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Hashable, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -21,7 +21,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 
-from ..runtimes.kubernetes import EventSummary
 from .pods_columns import (
     AGE_COLUMN,
     EVENT_COL,
@@ -37,6 +36,10 @@ from .pods_columns import (
     status_tone,
     with_info,
 )
+
+if TYPE_CHECKING:
+    # Only for annotations: the runtime module pulls in urllib3, which the tab need not load.
+    from ..runtimes.kubernetes import EventSummary
 
 Index = QModelIndex | QPersistentModelIndex
 ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object itself (PodRow / EventSummary)

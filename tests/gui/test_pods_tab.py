@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from kiops_desktop.core.workloads import summarize_pod
 from kiops_desktop.ui.operations.pods_tab import PodsTab
 from kiops_desktop.ui.pods_columns import POD_COL, PodRow, human_duration, status_tone
 from kiops_desktop.ui.pods_model import _TONES_LIGHT
@@ -106,7 +107,9 @@ def test_table_lists_exactly_the_pods_kubectl_lists(
         assert row.current == (revisions[owner] == live_revision)
         assert cell(tab, row.name, "Node") == pod["spec"]["nodeName"]
         assert cell(tab, row.name, "Image") == pod["spec"]["containers"][0]["image"]
-        assert cell(tab, row.name, "ReplicaSet").startswith(f"#{revisions[owner]} · {owner}")
+        hash_ = owner.removeprefix("cart-")
+        assert cell(tab, row.name, "ReplicaSet").startswith(f"#{revisions[owner]} · {hash_}")
+        assert owner in cell(tab, row.name, "ReplicaSet", Qt.ItemDataRole.ToolTipRole)
         # The new ReplicaSet's pods stand out (bold, "(new)"); the old ones do not.
         font = cell(tab, row.name, "Name", Qt.ItemDataRole.FontRole)
         assert (font is not None and font.bold()) == row.current
@@ -220,7 +223,7 @@ def test_crash_looping_pod_shows_its_waiting_reason_in_red_and_restarts_grow(
     assert pod["status"]["containerStatuses"][0]["restartCount"] >= shown
 
 
-def test_a_pull_error_shows_in_red_and_pending_pods_in_amber(
+def test_a_pull_error_shows_in_red_while_the_old_pods_keep_serving(
     demo_cluster: Cluster, open_tab: OpenTab, qtbot: Any
 ) -> None:
     tab = open_tab(demo_cluster, "storefront")
@@ -298,6 +301,47 @@ def test_events_include_the_back_off_warning_of_the_crash_loop(
     # The events of the old ReplicaSets are there as well (matched by UID, not by name).
     objects = {tab.events_model.event_at(i).object for i in range(tab.events_model.rowCount())}
     assert "deployment/cart" in objects
+
+
+# The offscreen platform cannot raise a window; raising the existing log window is the point.
+@pytest.mark.qt_log_ignore("This plugin does not support raise")
+def test_double_click_and_the_logs_button_open_the_pods_logs(
+    demo_cluster: Cluster, open_tab: OpenTab, qtbot: Any
+) -> None:
+    tab = open_tab(demo_cluster, "storefront")
+    assert not tab.logs_button.isEnabled(), "nothing selected yet"
+    name = sorted(tab.model.names())[1]
+    proxy_row = tab.proxy.mapFromSource(tab.model.index(tab.model.position(name) or 0, 0)).row()
+    rect = tab.table.visualRect(tab.proxy.index(proxy_row, POD_COL["Status"]))
+    # A press first: the view emits doubleClicked only for the index the press went to.
+    qtbot.mouseClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(tab.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: name in tab._log_dialogs, timeout=WAIT_MS)
+    dialog = tab._log_dialogs[name]
+    expected = demo_cluster.ok("logs", name, "-n", "shop", "--tail=500").splitlines()
+    qtbot.waitUntil(lambda: dialog.viewer.lines() == expected, timeout=WAIT_MS)
+    assert tab.logs_button.isEnabled(), "the click selected the pod"
+    # The button (and a second double-click) raise the same window rather than a second one.
+    tab.logs_button.click()
+    assert tab.open_logs(name) is dialog
+    dialog.close()
+    qtbot.waitUntil(lambda: name not in tab._log_dialogs, timeout=WAIT_MS)
+
+
+def test_refresh_restarts_one_watch_and_stays_live(
+    demo_cluster: Cluster, open_tab: OpenTab, qtbot: Any
+) -> None:
+    tab = open_tab(demo_cluster, "cart")
+
+    def watches() -> int:
+        return sum(h.description.startswith("Watch") for h in tab.session.runner.active())
+
+    for _ in range(3):
+        tab.refresh()
+    qtbot.waitUntil(lambda: tab.live and watches() == 1, timeout=WAIT_MS)
+    # A mutation announced by the session reaches the tab through the dialog; here, directly.
+    tab.session.events.service_changed.emit(tab.service.key)
+    assert sorted(tab.model.names()) == kubectl_pods(demo_cluster, "cart")
 
 
 # ---------------------------------------------------------------------------- lifecycle
@@ -417,3 +461,44 @@ def test_ages_tick_without_resetting_the_model(
 )
 def test_ages_read_like_kubectl(seconds: int, text: str) -> None:
     assert human_duration(seconds) == text
+
+
+def _pod(phase: str, *, waiting: str = "", ready: bool = False, deleting: bool = False) -> Any:
+    state: dict[str, Any] = (
+        {"waiting": {"reason": waiting}}
+        if waiting
+        else {"running": {"startedAt": "2024-01-01T00:00:00Z"}}
+    )
+    meta: dict[str, Any] = {"name": "p", "namespace": "ns"}
+    if deleting:
+        meta["deletionTimestamp"] = "2024-01-01T00:00:00Z"
+    return summarize_pod(
+        {
+            "metadata": meta,
+            "spec": {"containers": [{"name": "c", "image": "i"}]},
+            "status": {
+                "phase": phase,
+                "containerStatuses": [{"name": "c", "ready": ready, "state": state}],
+            },
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("pod", "tone"),
+    [
+        (_pod("Running", waiting="CrashLoopBackOff"), "error"),
+        (_pod("Pending", waiting="ImagePullBackOff"), "error"),
+        (_pod("Pending", waiting="ErrImagePull"), "error"),
+        (_pod("Pending", waiting="CreateContainerConfigError"), "error"),
+        (_pod("Pending", waiting="ContainerCreating"), "pending"),
+        (_pod("Pending"), "pending"),
+        (_pod("Running", ready=True, deleting=True), "pending"),
+        (_pod("Running"), "pending"),  # running, not ready yet
+        (_pod("Running", ready=True), "ok"),
+        (_pod("Failed"), "error"),
+        (_pod("Succeeded"), ""),
+    ],
+)
+def test_status_tones(pod: Any, tone: str) -> None:
+    assert status_tone(pod) == tone

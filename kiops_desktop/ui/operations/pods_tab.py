@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
+    QCoreApplication,
     QItemSelection,
     QModelIndex,
     QPersistentModelIndex,
@@ -35,7 +36,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.services import Service
-from ...runtimes.kubernetes import EventSummary
 from ..pod_logs import PodLogsDialog
 from ..pods_columns import POD_COL, PodRow, summary_line
 from ..pods_model import ROW_ROLE, SORT_ROLE, EventsModel, PodsModel
@@ -50,6 +50,9 @@ from ..pods_watch import (
 from ..session import Session
 from ..tasks import TaskContext
 from .base import OperationsTab
+
+if TYPE_CHECKING:
+    from ...runtimes.kubernetes import EventSummary
 
 AGE_TICK_MS = 1000
 RETRY_DELAYS_S = (1, 2, 5, 10, 30)  # between attempts to get a failed watch back
@@ -146,6 +149,8 @@ class PodsTab(OperationsTab):
         events_head.setStretchLastSection(True)  # Message
         events_layout.addWidget(self.events_table, 1)
 
+        self._events_pane = events_pane
+        self._expanded_sizes: list[int] = []
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.setObjectName("podsSplitter")
         self.splitter.setChildrenCollapsible(False)
@@ -177,6 +182,11 @@ class PodsTab(OperationsTab):
         self._events_timer.setInterval(EVENTS_SETTLE_MS)
         self._events_timer.timeout.connect(self.load_events)
         self._set_live(False, "")
+        app = QCoreApplication.instance()
+        if app is not None:
+            # A dialog left open at exit is never closed: stop the watch anyway, or the
+            # runner's shutdown would wait for a stream that only the server ends.
+            app.aboutToQuit.connect(self.shutdown)
 
     @staticmethod
     def _setup_table(table: QTableView) -> None:
@@ -367,6 +377,14 @@ class PodsTab(OperationsTab):
         self.events_toggle.setArrowType(
             Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow
         )
+        # Collapsed, the pane shrinks to its header line and the pods get the room.
+        if shown:
+            self._events_pane.setMaximumHeight(16_777_215)  # QWIDGETSIZE_MAX
+            if self._expanded_sizes:
+                self.splitter.setSizes(self._expanded_sizes)
+        else:
+            self._expanded_sizes = self.splitter.sizes()
+            self._events_pane.setMaximumHeight(self._events_pane.minimumSizeHint().height())
 
     # -- logs ---------------------------------------------------------------------------------
     def selected_pod(self) -> PodRow | None:
