@@ -22,7 +22,7 @@ import re
 import shutil
 import tarfile
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -117,7 +117,9 @@ class VolumeArchive:
     file: str  # relative to the backup folder
     size: int
     sha256: str  # of the archive file: integrity
-    content: str  # tar_content_digest: "did it change?"
+    # tar_content_digest ("did the volume change?"): only older backups store it; it costs a
+    # second pass over the archive, so it is computed when a deploy's self-restore asks.
+    content: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,11 @@ class Backup:
     @property
     def size(self) -> int:
         return sum(v.size for v in self.volumes)
+
+    def content_digest(self, volume: VolumeArchive) -> str:
+        """What the volume's archive contains (``tar_content_digest``), read from the archive
+        unless the manifest stored it."""
+        return volume.content or tar_content_digest(self.path / volume.file)
 
 
 @dataclass(frozen=True)
@@ -266,7 +273,6 @@ class BackupStore:
                         file=rel,
                         size=size,
                         sha256=sha256,
-                        content=tar_content_digest(tmp / rel),
                     )
                 )
             manifest = {
@@ -307,38 +313,146 @@ class BackupStore:
             self.delete(b)
         return doomed
 
-    def restore(self, engine: ContainerEngine, backup: Backup, *, start: bool | None = None) -> str:
+    def restore(
+        self,
+        engine: ContainerEngine,
+        backup: Backup,
+        *,
+        start: bool | None = None,
+        progress: Progress | None = None,
+    ) -> str:
         """Recreate the container as backed up (old image, old config) with its volume contents.
 
         An existing container of that name is replaced; named volumes are emptied (recreated with
         the same driver/options/labels) before their archive goes back, so files added since the
         backup do not survive. Returns the new container id.
+
+        All or nothing: everything that can be checked is checked before anything is touched
+        (checksums, the image), and the container being replaced is first backed up aside; if
+        recreating fails, that one is put back from it (configuration, volumes, running state)
+        and the error says so in one sentence.
         """
+        report = progress or _no_progress
+        name = backup.container_name
+        report("check", f"Checking backup {backup.id} and its image")
         check = self.verify(backup)
         if not check.ok:
             raise errors.Refused(f"Not restoring: {check}")
-        name = backup.container_name
+        image = self._restorable_image(engine, backup)
+        safety: Backup | None = None
+        if engine.exists(name):
+            report("safety", f"Backing up the current {name} so a failed restore can put it back")
+            try:
+                safety = BackupStore(self.root / SAFETY_DIR).create(
+                    engine, name, service=backup.service
+                )
+            except OSError as exc:
+                raise errors.OperationError(
+                    f"Nothing was restored: backing up the current {name} first failed ({exc})."
+                ) from exc
+        should_start = backup.manifest.get("state") == "running" if start is None else start
+        stage = ["removing the current container"]
+        try:
+            new_id = _recreate(engine, backup, image, should_start, report, stage)
+        except (errors.OperationError, OSError) as exc:
+            cause = exc.sentence if isinstance(exc, errors.OperationError) else str(exc)
+            why = f"Restoring {name} from backup {backup.id} failed while {stage[0]} ({cause})"
+            kind = type(exc) if isinstance(exc, errors.OperationError) else errors.OperationError
+            report("rollback", f"{why}; putting the previous {name} back")
+            try:
+                if safety is not None:
+                    _recreate(
+                        engine,
+                        safety,
+                        self._restorable_image(engine, safety),
+                        safety.manifest.get("state") == "running",
+                        _no_progress,
+                        ["putting it back"],
+                    )
+                elif engine.exists(name):
+                    engine.remove(name)  # there was none before: leave none behind
+            except (errors.OperationError, OSError) as again:
+                kept = (
+                    f" Its configuration and volumes are kept in {safety.path}." if safety else ""
+                )
+                raise kind(
+                    f"{why}, and putting the previous {name} back failed too ({again}).{kept}"
+                ) from exc
+            if safety is not None:
+                self.delete(safety)
+                state = "runs again" if safety.manifest.get("state") == "running" else "is back"
+                raise kind(f"{why}; the previous {name} {state}, as it was.") from exc
+            raise kind(f"{why}; nothing was left behind.") from exc
+        if safety is not None:
+            self.delete(safety)
+        return new_id
+
+    def _restorable_image(self, engine: ContainerEngine, backup: Backup) -> str:
+        """The image to recreate on: the backup's exact image id (its reference when that still
+        names it), pulled by digest or reference if gone. Raises, touching nothing, when the
+        exact image cannot be had."""
         image = backup.image_id
         if engine.image_id(image) is None:
-            ref = backup.image
             digests = backup.manifest.get("repo_digests") or []
-            engine.pull(digests[0] if digests else ref)
-        if engine.exists(name):
-            engine.remove(name)
-        for v in backup.volumes:
-            if v.type == "volume" and v.name:
-                engine.reset_volume(v.name)
+            source = digests[0] if digests else backup.image
+            try:
+                engine.pull(source)
+            except errors.OperationError as exc:
+                raise type(exc)(
+                    f"Nothing was restored: the image {backup.image} ({image[:19]}) that backup "
+                    f"{backup.id} ran is no longer on the engine and pulling {source} failed: "
+                    f"{exc.sentence}",
+                    hint=exc.hint,
+                ) from exc
+            if engine.image_id(image) is None:
+                raise errors.NotFound(
+                    f"Nothing was restored: the image {image[:19]} that backup {backup.id} ran is "
+                    f"gone, and {source} now names another image."
+                )
         # Create on the image id (exactly the old image) but keep the human reference visible.
-        ref_id = engine.image_id(backup.image)
-        new_id = engine.create_like(
-            backup.inspect, backup.image if ref_id == image else image, name
-        )
-        for v in backup.volumes:
-            put_volume(engine, new_id, v.destination, (backup.path / v.file).read_bytes())
-        should_start = backup.manifest.get("state") == "running" if start is None else start
-        if should_start:
-            engine.start(new_id)
-        return new_id
+        return backup.image if engine.image_id(backup.image) == image else image
+
+
+SAFETY_DIR = ".restore-safety"  # hidden: ``list`` skips dot folders, so these never show
+
+Progress = Callable[[str, str], None]
+
+
+def _no_progress(step: str, message: str) -> None:
+    pass
+
+
+def _recreate(
+    engine: ContainerEngine,
+    backup: Backup,
+    image: str,
+    start: bool,
+    report: Progress,
+    stage: builtins.list[str],
+) -> str:
+    """Replace the container named in ``backup`` by one built from it; ``stage[0]`` says what
+    it was doing when it fails."""
+    name = backup.container_name
+    if engine.exists(name):
+        report("remove", f"Removing the current {name}")
+        engine.remove(name)
+    stage[0] = "emptying its volumes"
+    report("volumes", f"Emptying the volumes of {name}")
+    for v in backup.volumes:
+        if v.type == "volume" and v.name:
+            engine.reset_volume(v.name)
+    stage[0] = "creating the container"
+    report("create", f"Creating {name} on {image}")
+    new_id = engine.create_like(backup.inspect, image, name)
+    stage[0] = "putting the volume contents back"
+    report("volumes", f"Putting the volume contents of {name} back")
+    for v in backup.volumes:
+        put_volume(engine, new_id, v.destination, (backup.path / v.file).read_bytes())
+    if start:
+        stage[0] = "starting the container"
+        report("start", f"Starting {name}")
+        engine.start(new_id)
+    return new_id
 
 
 def put_volume(engine: ContainerEngine, container: str, destination: str, data: bytes) -> None:

@@ -231,12 +231,16 @@ def _restore(
         if saved is not None and started and engine.exists(aside):
             # The new container had the same volumes mounted: check what it did to them.
             changed = any(
-                volume_digest(engine, aside, v.destination) != v.content for v in saved.volumes
+                volume_digest(engine, aside, v.destination) != saved.content_digest(v)
+                for v in saved.volumes
             )
         if saved is not None and (changed or not old_exists):
             # Volumes changed, or the old container vanished mid-deploy: rebuild it from the backup.
-            if engine.exists(aside):
-                engine.remove(aside)
+            # The old one gets its name back first: the restore replaces it, and should that fail,
+            # puts it back (running, with the volumes as the new release left them) instead of
+            # leaving nothing.
+            if engine.exists(aside) and not engine.exists(name):
+                engine.rename(aside, name)
             container_id = store.restore(engine, saved, start=True)
             volumes_restored = changed
             detail = (
@@ -255,10 +259,18 @@ def _restore(
             )
             engine.start(name)
     except errors.OperationError as exc:
+        # A failed store.restore has put the old container back as it found it: stopped (the
+        # deploy had stopped it). Running is what it was before the deploy.
+        running = False
+        with contextlib.suppress(errors.OperationError):
+            if engine.exists(name):
+                engine.start(name)
+                running = True
         return DeployResult(
             False,
             "restore-failed",
             f"{why}, and restoring the previous container failed too: {exc} "
+            + ("The previous container was started again. " if running else "")
             + (f"The backup {saved.id} holds its configuration and volumes." if saved else ""),
             svc,
             from_image,
