@@ -17,7 +17,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
 
 from kiops_desktop.connections.settings import Settings
+from kiops_desktop.core.services import Service
 from kiops_desktop.ui.console_confirm import ConsoleConfirmDialog
+from kiops_desktop.ui.console_process import _Channel
 from kiops_desktop.ui.operations.console_tab import ConsoleRun, ConsoleTab
 from kiops_desktop.ui.session import Session
 from tests.gui.conftest import Cluster, service_of
@@ -453,3 +455,118 @@ def test_output_is_capped(
     assert tab.output.document().blockCount() <= 100
     # The newest output is what stays.
     assert tab.output.toPlainText().rstrip().splitlines()[-1].startswith("— exited with code 0")
+
+
+# --------------------------------------------------------------------------- docker / podman
+
+
+def engine_service(runtime: str, context: str, name: str = "web") -> Service:
+    return Service(
+        runtime=runtime,
+        context=context,
+        namespace="",
+        name=name,
+        image="kiops-test/app:v1",
+        revision="v1",
+        ready="1/1",
+        status="running",
+        last_change="",
+    )
+
+
+@pytest.fixture
+def engine_console(
+    qtbot: Any, tmp_path: Path, make_session: Callable[..., Session]
+) -> Iterator[Callable[[Service], ConsoleTab]]:
+    made: list[ConsoleTab] = []
+    session = make_session(tmp_path / "no-kubeconfig")
+
+    def make(service: Service) -> ConsoleTab:
+        tab = ConsoleTab(session, service)
+        qtbot.addWidget(tab)
+        tab.show()
+        made.append(tab)
+        return tab
+
+    yield make
+    for tab in made:
+        tab.shutdown()
+
+
+def test_docker_console_is_pinned_to_its_context(
+    qtbot: Any, engine_console: Callable[[Service], ConsoleTab]
+) -> None:
+    tab = engine_console(engine_service("docker", "default"))
+    result = run(qtbot, tab, "docker context ls --format '{{.Name}}'")
+    assert result.command.pinned == ("--context", "default")
+    assert result.outcome.succeeded, result.stderr
+    assert "default" in result.stdout.split()
+    assert "$ docker --context default context ls --format '{{.Name}}'" in tab.output.toPlainText()
+
+
+def test_docker_console_on_a_host_url_is_pinned_with_h(
+    qtbot: Any, tmp_path: Path, engine_console: Callable[[Service], ConsoleTab]
+) -> None:
+    url = f"unix://{tmp_path}/no-docker.sock"
+    tab = engine_console(engine_service("docker", url))
+    result = run(qtbot, tab, "docker ps")
+    assert result.command.args == ("-H", url, "ps")
+    assert not result.outcome.succeeded
+    assert result.outcome.code not in (None, 0)
+    assert "no-docker.sock" in result.stderr  # docker really went to the pinned host
+
+
+def test_podman_console_is_pinned_to_its_connection(
+    qtbot: Any, engine_console: Callable[[Service], ConsoleTab]
+) -> None:
+    tab = engine_console(engine_service("podman", "kiops-no-such-connection"))
+    qtbot.waitUntil(lambda: tab._engine_resolved, timeout=15000)
+    result = run(qtbot, tab, "podman ps")
+    assert result.command.args == ("--connection", "kiops-no-such-connection", "ps")
+    assert result.outcome.code == 125
+    assert "kiops-no-such-connection" in result.stderr
+
+
+def test_podman_local_socket_is_reached_by_url(
+    qtbot: Any, engine_console: Callable[[Service], ConsoleTab]
+) -> None:
+    # "rootful" is what discovery calls the local rootful socket: not a connection podman knows.
+    tab = engine_console(engine_service("podman", "rootful"))
+    qtbot.waitUntil(lambda: tab._engine_resolved, timeout=15000)
+    assert tab.target.engine_url == "unix:///run/podman/podman.sock"
+    result = run(qtbot, tab, "podman version --format '{{.Client.Version}}'")
+    assert result.command.pinned == ("--url", "unix:///run/podman/podman.sock")
+
+
+def test_engine_consoles_refuse_other_programs_and_ask_before_changes(
+    qtbot: Any, engine_console: Callable[[Service], ConsoleTab]
+) -> None:
+    tab = engine_console(engine_service("docker", "default"))
+    with qtbot.waitSignal(tab.refused, timeout=1000) as refused:
+        submit(qtbot, tab, "kubectl get pods")
+    assert "pinned to the Docker context “default”" in refused.args[0]
+    with qtbot.assertNotEmitted(tab.run_started):
+        submit(qtbot, tab, "docker rm web")
+        dialog = confirm_dialog(qtbot, tab)
+        assert dialog.command.reason == "docker rm removes containers."
+        dialog.reject()
+        qtbot.waitUntil(lambda: tab.confirm_dialog is None)
+    quick = tab.findChild(QPushButton, "quickPsButton")
+    assert quick is not None
+    qtbot.mouseClick(quick, Qt.MouseButton.LeftButton)
+    assert tab.input.text() == "docker ps -a --filter name=web"
+
+
+# --------------------------------------------------------------------------- output decoding
+
+
+def test_output_channel_keeps_lines_and_utf8_whole() -> None:
+    channel = _Channel()
+    snowman = "☃".encode()
+    assert channel.feed(b"a\r") == ""  # maybe the first half of \r\n
+    assert channel.feed(b"\nb" + snowman[:1]) == "a\n"
+    assert channel.pending
+    assert channel.feed(snowman[1:] + b"c\n") == "b☃c\n"
+    assert channel.feed(b"no newline") == ""
+    assert channel.flush(final=True) == "no newline"
+    assert not channel.pending
