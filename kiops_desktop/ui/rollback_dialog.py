@@ -71,8 +71,8 @@ Verdict = Literal[
 
 # What each refusal means for the operator, beyond kubectl's own sentence.
 REFUSAL_HINTS: dict[str, str] = {
-    "paused": "Resume the rollout first (kubectl rollout resume deployment/{name} -n {ns}), or "
-    "roll back from the Command Execution tab once it runs again.",
+    "paused": "The command: kubectl rollout resume deployment/{name} -n {ns} (Command Execution "
+    "tab). Resuming first rolls out the template staged while paused.",
     "already-current": "The live template already matches that revision: there is nothing to "
     "roll back.",
     "no-history": "The Deployment has no earlier revision to go back to.",
@@ -265,7 +265,8 @@ class ConfirmRollbackDialog(QDialog):
     """``ConfirmRollbackDialog(session, service, plan, parent)``; open with :meth:`open_for`."""
 
     # Past tense for events (STYLE.md §14).
-    rollback_finished = Signal(object)  # RollbackOutcome
+    # The RollbackOutcome; None when the rollback was not applied or the rollout was lost track of.
+    rollback_finished = Signal(object)
     roll_back_further_requested = Signal(object)  # the RollbackPlan that did not work out
     view_logs_requested = Signal()
 
@@ -386,7 +387,7 @@ class ConfirmRollbackDialog(QDialog):
 
         cards = QHBoxLayout()
         cards.addWidget(
-            self._revision_card("Live now", plan.current_revision, plan.current_images), 1
+            self._revision_card("Deployment now", plan.current_revision, plan.current_images), 1
         )
         arrow = QLabel("<span style='font-size:18pt; color:#6b7280'>→</span>", content)
         cards.addWidget(arrow)
@@ -422,7 +423,7 @@ class ConfirmRollbackDialog(QDialog):
         self.diff_view.setHtml(
             diff_html(
                 plan.diff,
-                before=f"live (revision {plan.current_revision})",
+                before=f"now (revision {plan.current_revision})",
                 after=f"revision {plan.target_revision}",
                 empty="No difference in the pod template.",
             )

@@ -549,3 +549,28 @@ def test_closing_the_dialog_mid_rollout_is_safe(
     expected = kubectl_history(demo_cluster, "shop", "storefront")
     qtbot.waitUntil(lambda: tab.history_text.toPlainText() == expected, timeout=WAIT)
     assert "7 " in expected
+
+
+def test_in_the_operations_dialog(qtbot: Any, demo_cluster: Cluster, session: Session) -> None:
+    """The real host: the tab loads first, refreshes after the rollback through the dialog's
+    own wiring, and "view logs" switches to the Pod List."""
+    from kiops_desktop.ui.operations.dialog import OperationsDialog
+
+    ns, name = "shop", "storefront"
+    window = OperationsDialog(session, service_of(session, ns, name))
+    qtbot.addWidget(window)
+    window.show()
+    tab = window.tab("deploymentTab")
+    assert isinstance(tab, DeploymentTab)
+    assert window.tabs.currentWidget() is tab
+    qtbot.waitUntil(lambda: tab.view is not None, timeout=WAIT)
+    dialog = open_confirmation(qtbot, tab)
+    confirm_and_wait(qtbot, dialog)
+    assert dialog.outcome is not None
+    assert dialog.outcome.succeeded
+    demo_cluster.settle()
+    expected = kubectl_history(demo_cluster, ns, name)
+    qtbot.waitUntil(lambda: tab.history_text.toPlainText() == expected, timeout=WAIT)
+    dialog.view_logs_requested.emit()
+    assert window.tabs.currentWidget() is window.tab("podsTab")
+    window.close()

@@ -311,14 +311,20 @@ class DeploymentTab(OperationsTab):
                 "revision history all allow a safe rollback.",
             )
         )
-        live = history.current_revision
-        self.status.setText(
-            f"{len(history.revisions)} revision{'s' if len(history.revisions) != 1 else ''}"
-            + (f" · live: revision {live}" if live is not None else " · no live revision")
-        )
+        self.status.setText(self._summary())
         self._update_buttons()
         self._finish_loading()
         self.history_loaded.emit(history)
+
+    def _summary(self) -> str:
+        if self.view is None:
+            return ""
+        history = self.view.history
+        count = len(history.revisions)
+        live = history.current_revision
+        return f"{count} revision{'s' if count != 1 else ''}" + (
+            f" · live: revision {live}" if live is not None else " · no live revision"
+        )
 
     def _fit_columns(self) -> None:
         # Fitted once per load, not live (ResizeToContents re-measures every row on every
@@ -427,19 +433,20 @@ class DeploymentTab(OperationsTab):
             on_error=self._plan_failed,
             owner=self,
         )
-        if handle is None:
+        if handle is None:  # the runner is shutting down
             self._planning = False
+            self.status.setText(self._summary())
             self._update_buttons()
 
     def _plan_failed(self, error: BaseException) -> None:
         self._planning = False
-        self.status.setText("")
+        self.status.setText(self._summary())
         self._update_buttons()
         self.banner.show_error(error, context="Could not plan the rollback")
 
     def _planned(self, rollback_plan: RollbackPlan) -> None:
         self._planning = False
-        self.status.setText("")
+        self.status.setText(self._summary())
         self._update_buttons()
         previous = self.confirm_dialog
         if previous is not None and not previous.busy and previous.outcome is None:
@@ -448,6 +455,9 @@ class DeploymentTab(OperationsTab):
         dialog = ConfirmRollbackDialog.open_for(self.session, self.service, rollback_plan, self)
         dialog.roll_back_further_requested.connect(self._roll_back_further)
         dialog.view_logs_requested.connect(self.show_pods_tab)
+        # The refresh that follows the patch (service_changed) may catch the controller before
+        # it renumbered the revisions; one more when the rollout has ended shows the final state.
+        dialog.rollback_finished.connect(lambda _outcome: self.refresh())
         dialog.destroyed.connect(lambda *_: self._forget_dialog(dialog))
         self.confirm_dialog = dialog
         self.confirm_dialog_opened.emit(dialog)
