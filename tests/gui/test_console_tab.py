@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,9 @@ from PySide6.QtWidgets import QDialog, QLineEdit, QPushButton
 
 from kiops_desktop.connections.settings import Settings
 from kiops_desktop.core.services import Service
+from kiops_desktop.ops.console import Outcome
 from kiops_desktop.ui.console_confirm import ConsoleConfirmDialog
-from kiops_desktop.ui.console_process import _Channel
+from kiops_desktop.ui.console_process import ConsoleProcess, _Channel
 from kiops_desktop.ui.operations.console_tab import ConsoleRun, ConsoleTab
 from kiops_desktop.ui.session import Session
 from tests.gui.conftest import Cluster, service_of
@@ -570,3 +572,28 @@ def test_output_channel_keeps_lines_and_utf8_whole() -> None:
     assert channel.feed(b"no newline") == ""
     assert channel.flush(final=True) == "no newline"
     assert not channel.pending
+
+
+def test_stop_kills_a_process_that_ignores_sigterm(qtbot: Any) -> None:
+    # A shell here is the test's own stand-in for a stubborn program (the console never runs
+    # one): it ignores SIGTERM and becomes `sleep`, which inherits that.
+    process = ConsoleProcess(grace_ms=300)
+    with qtbot.waitSignal(process.output_received, timeout=5000):  # the trap is set
+        process.start("/bin/sh", ["-c", "trap '' TERM; echo ready; exec sleep 30"], {})
+    started = time.monotonic()
+    with qtbot.waitSignal(process.finished, timeout=10000) as finished:
+        process.stop()
+    outcome: Outcome = finished.args[0]
+    assert outcome.stopped
+    assert outcome.sentence == "stopped"
+    assert 0.25 <= time.monotonic() - started < 5
+    assert not process.running
+
+
+def test_a_program_that_cannot_start_says_so(qtbot: Any) -> None:
+    process = ConsoleProcess()
+    with qtbot.waitSignal(process.finished, timeout=5000) as finished:
+        process.start("/nonexistent/kiops-no-such-program", [], {})
+    outcome: Outcome = finished.args[0]
+    assert outcome.start_error
+    assert outcome.sentence.startswith("could not start: ")
