@@ -97,6 +97,7 @@ class DemoCluster:
 
 def setup_logging() -> Path:
     """A rotating log file in the platform's log dir, plus warnings on stderr."""
+    from .connections.redact import install_log_redaction
     from .connections.settings import log_dir
 
     directory = log_dir()
@@ -108,12 +109,13 @@ def setup_logging() -> Path:
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s")
     )
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(handler)
     console = logging.StreamHandler()
     console.setLevel(logging.WARNING)
-    root.addHandler(console)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    for each in (handler, console):
+        install_log_redaction(each)  # no token or password reaches a log, whoever logs it
+        root.addHandler(each)
     return path
 
 
@@ -157,13 +159,24 @@ def apply_theme(app: QApplication) -> None:
 # ----------------------------------------------------------------------------- the window
 
 
+def repoint_plugin_quietly() -> None:
+    """Keep the app's kubeconfig pointing at this installation's credential plugin (runs in the
+    first runner job, off the UI thread)."""
+    from .connections.clusters import repoint_plugin
+
+    try:
+        repoint_plugin()
+    except Exception:  # a broken app kubeconfig is reported when it is read, not here
+        log.warning("Could not update the app's kubeconfig plugin path", exc_info=True)
+
+
 def build_main_window(argv: list[str] | None = None) -> QMainWindow:
     """Build and show the main window for these command-line arguments; the caller owns the
     QApplication. Loading starts right after the first paint."""
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .connections.kubeconfig import kubeconfig_paths
+    from .connections.clusters import kubeconfig_paths_with_app
     from .connections.settings import load_settings
     from .ui.main_window import MainWindow
     from .ui.session import Session, SessionSignals
@@ -175,7 +188,9 @@ def build_main_window(argv: list[str] | None = None) -> QMainWindow:
         raise RuntimeError("build_main_window needs a QApplication; create one first")
     apply_theme(app)  # type: ignore[arg-type]
     demo = DemoCluster() if args.demo else None
-    paths = (demo.kubeconfig,) if demo else kubeconfig_paths(args.kubeconfig)
+    # The user's kubeconfig list plus the app's own file (clusters added in the app); the demo
+    # shows only its sandbox.
+    paths = (demo.kubeconfig,) if demo else kubeconfig_paths_with_app(args.kubeconfig)
     session = Session(
         runner=TaskRunner(),
         events=SessionSignals(),
@@ -185,7 +200,7 @@ def build_main_window(argv: list[str] | None = None) -> QMainWindow:
     window = MainWindow(
         session,
         initial_context=args.context or ("kiops-sandbox" if demo else None),
-        prepare=demo.start if demo else None,
+        prepare=demo.start if demo else repoint_plugin_quietly,
         title_suffix="demo cluster" if demo else "",
     )
     if demo is not None:

@@ -12,34 +12,23 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from ..core.services import DEFAULT_PRODUCTION_PATTERNS
+from .paths import app_dirs
 
 SCHEMA_VERSION = 1
-APP_NAME = "kiops-desktop"
 
 
 def config_dir() -> Path:
-    """The app's config dir; ``KIOPS_HOME`` moves every app dir (tests, portable installs)."""
-    home = os.environ.get("KIOPS_HOME")
-    if home:
-        return Path(home) / "config"
-    return Path(platformdirs.user_config_dir(APP_NAME, "KIOPS"))
+    """The app's config dir (``KIOPS_HOME`` moves every app dir: tests, portable installs)."""
+    return app_dirs().config
 
 
 def log_dir() -> Path:
-    home = os.environ.get("KIOPS_HOME")
-    if home:
-        return Path(home) / "logs"
-    return Path(platformdirs.user_log_dir(APP_NAME, "KIOPS"))
+    return app_dirs().log
 
 
 def data_dir() -> Path:
-    home = os.environ.get("KIOPS_HOME")
-    if home:
-        return Path(home) / "data"
-    return Path(platformdirs.user_data_dir(APP_NAME, "KIOPS"))
+    return app_dirs().data
 
 
 @dataclass

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..connections.settings import config_dir
+from ..connections.paths import app_dirs
 from ..core.services import Service, kubernetes_service
 from .banner import Banner
 from .models.services_model import ServicesFilter, ServicesModel, production_icon
@@ -56,7 +56,7 @@ class ContextState:
 
 def window_settings() -> QSettings:
     """Window state (not preferences): geometry, splitters, columns, last selection."""
-    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)
+    return QSettings(str(app_dirs().state / "window.ini"), QSettings.Format.IniFormat)
 
 
 class MainWindow(QMainWindow):

@@ -64,7 +64,7 @@ def test_demo_serves_the_demo_cluster_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=30) == 0
         assert not path.exists(), "the demo kubeconfig holds a token and must be removed"
-        assert (tmp_path / "kiops-home" / "config" / "window.ini").exists()
+        assert (tmp_path / "kiops-home" / "state" / "window.ini").exists()
         assert proc.stderr is not None
         assert "Traceback" not in proc.stderr.read()
     finally:
