@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from kiops_desktop.ui.pod_logs import MAX_LINES, PodLogsDialog, _LineQueue, supports_previous
+from kiops_desktop.ui.pod_logs import (
+    DRAIN_CHUNK,
+    MAX_LINES,
+    PodLogsDialog,
+    _LineQueue,
+    supports_previous,
+)
 from kiops_desktop.ui.session import Session
 from tests.gui.conftest import TOKEN, Cluster
 
@@ -167,8 +173,53 @@ def test_the_line_queue_wakes_once_per_batch_and_keeps_the_newest_lines() -> Non
     wakes = [queue.put(f"line {i}") for i in range(MAX_LINES + 10)]
     assert wakes[0] is True
     assert not any(wakes[1:]), "one wake-up until the UI drains"
-    lines = queue.take()
-    assert len(lines) == MAX_LINES
-    assert lines[-1] == f"line {MAX_LINES + 9}"
     assert queue.dropped == 10
+    lines, more = queue.take(DRAIN_CHUNK)
+    assert len(lines) == DRAIN_CHUNK
+    assert more
+    assert lines[0] == "line 10", "the oldest lines made way for the newest"
+    # While lines remain the UI comes back for them by itself: no new wake-up.
+    assert queue.put("extra") is False
+    taken = lines
+    while more:
+        lines, more = queue.take(DRAIN_CHUNK)
+        taken += lines
+    assert len(taken) == MAX_LINES + 1  # all that was kept, and the extra line
+    assert taken[-1] == "extra"
     assert queue.put("next") is True, "drained: the next line wakes the UI again"
+
+
+def test_a_flood_of_lines_is_shown_in_slices_and_capped(
+    qtbot: Any, make_session: Callable[..., Session], tmp_path: Any
+) -> None:
+    from kiops_desktop.ui.pod_logs import PodLogsViewer
+
+    session = make_session(tmp_path / "no-kubeconfig")
+    viewer = PodLogsViewer(session, CONTEXT, "shop", "p", ["c"])
+    qtbot.addWidget(viewer)
+    queue = _LineQueue()
+    viewer._queue = queue  # what a followed stream's worker fills
+    for i in range(MAX_LINES + 500):
+        queue.put(f"line {i}")
+    viewer._drain(viewer._generation)
+    assert viewer.text.blockCount() == DRAIN_CHUNK, "one slice per turn of the event loop"
+    qtbot.waitUntil(lambda: viewer.lines()[-1:] == [f"line {MAX_LINES + 499}"], timeout=WAIT_MS)
+    assert viewer.text.blockCount() == MAX_LINES
+    assert "older lines dropped" in viewer.status_label.text()
+
+
+def test_a_long_read_is_shown_in_slices_and_complete(
+    qtbot: Any, make_session: Callable[..., Session], tmp_path: Any
+) -> None:
+    from kiops_desktop.ui.pod_logs import PodLogsViewer
+
+    session = make_session(tmp_path / "no-kubeconfig")
+    viewer = PodLogsViewer(session, CONTEXT, "shop", "p", ["c"])
+    qtbot.addWidget(viewer)
+    lines = [f"line {i}" for i in range(5 * DRAIN_CHUNK + 7)]
+    with qtbot.waitSignal(viewer.loaded, timeout=WAIT_MS):
+        viewer._on_read(viewer._generation, "\n".join(lines) + "\n")  # what a read job returns
+        assert viewer.text.blockCount() == DRAIN_CHUNK, "the first slice only, so far"
+    assert viewer.lines() == lines
+    assert viewer.status_label.text().startswith(f"{len(lines)} lines")
+    assert not viewer.busy

@@ -339,8 +339,6 @@ def test_refresh_restarts_one_watch_and_stays_live(
     for _ in range(3):
         tab.refresh()
     qtbot.waitUntil(lambda: tab.live and watches() == 1, timeout=WAIT_MS)
-    # A mutation announced by the session reaches the tab through the dialog; here, directly.
-    tab.session.events.service_changed.emit(tab.service.key)
     assert sorted(tab.model.names()) == kubectl_pods(demo_cluster, "cart")
 
 
