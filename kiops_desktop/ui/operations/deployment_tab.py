@@ -171,7 +171,14 @@ class DeploymentTab(OperationsTab):
         box = QVBoxLayout(pane)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(4)
-        box.addWidget(QLabel("<b>kubectl rollout history</b>", pane))
+        s = self.service
+        command = QLabel(
+            f"<b>kubectl rollout history</b> <span style='{MUTED_STYLE}'>"
+            f"deployment/{escape(s.name)} -n {escape(s.namespace)}</span>",
+            pane,
+        )
+        command.setToolTip("The text below is exactly what this kubectl command prints.")
+        box.addWidget(command)
         self.history_text = QPlainTextEdit(pane)
         self.history_text.setObjectName("historyText")
         self.history_text.setReadOnly(True)
