@@ -215,7 +215,8 @@ class PodLogsViewer(QWidget):
         self.previous_check.toggled.connect(self._on_previous_toggled)
         self.follow_button.toggled.connect(self._on_follow_toggled)
         self.reload_button.clicked.connect(self.load)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.load)
+        reload_key = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.load)
+        reload_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._last_tail = tail
 
     # -- public ---------------------------------------------------------------------------------

@@ -167,7 +167,9 @@ class PodsTab(OperationsTab):
         self.refresh_button.clicked.connect(self.refresh)
         self.events_refresh_button.clicked.connect(self.load_events)
         self.events_toggle.toggled.connect(self._on_events_toggled)
-        QShortcut(QKeySequence("Ctrl+L"), self, lambda: self.open_logs())
+        # Scoped to this tab: another tab of the dialog may bind the same keys.
+        logs_key = QShortcut(QKeySequence("Ctrl+L"), self, lambda: self.open_logs())
+        logs_key.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         enter = QShortcut(QKeySequence(Qt.Key.Key_Return), self.table, lambda: self.open_logs())
         enter.setContext(Qt.ShortcutContext.WidgetShortcut)
 
