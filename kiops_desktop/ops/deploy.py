@@ -60,7 +60,10 @@ def deploy(
     progress: Progress | None = None,
     audit: AuditLog | None = None,
     service: str | None = None,
+    keep: int | None = None,
 ) -> DeployResult:
+    """``keep``: after a successful deploy, keep only that many newest backups of the service
+    (at least the one just taken); None keeps them all."""
     report = progress or _no_progress
     from_image = ""
     svc = service or container
@@ -193,6 +196,10 @@ def deploy(
             stage,
         )
         return finish(replace(restored, failed_logs=failed_logs))
+    if keep is not None and saved is not None:
+        # Retention only after success: a failed deploy may still need older backups.
+        with contextlib.suppress(OSError, errors.OperationError):
+            store.prune(svc, max(keep, 1))
     return finish(
         DeployResult(
             True,

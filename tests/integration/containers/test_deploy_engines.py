@@ -326,6 +326,18 @@ def test_retention_keeps_newest(app: App, store: BackupStore) -> None:
     assert [b.path for b in store.list(app.name)] == [made[2].path]
 
 
+def test_deploy_applies_retention_after_success(app: App, store: BackupStore) -> None:
+    older = [store.create(app.ce, app.name) for _ in range(2)]
+    result = deploy(app.ce, app.name, f"{APP}:v2", store=store, health_timeout=1, keep=2)
+    assert result.ok, result.sentence
+    assert result.backup is not None
+    assert [b.path for b in store.list(app.name)] == [result.backup.path, older[1].path]
+    # A failed deploy prunes nothing.
+    failed = deploy(app.ce, app.name, f"{APP}:v-broken", store=store, health_timeout=2, keep=1)
+    assert failed.outcome == "restored", failed.sentence
+    assert len(store.list(app.name)) == 3
+
+
 def test_verify_detects_a_corrupted_archive(app: App, store: BackupStore) -> None:
     backup = store.create(app.ce, app.name)
     assert store.verify(backup).ok
