@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kiops_desktop.runtimes import errors
-from kiops_desktop.runtimes.containers import EngineInfo
+from kiops_desktop.runtimes.containers import ContainerEngine, EngineInfo
 
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"
 WINDOWS_DOCKER_HOST = "npipe:////./pipe/docker_engine"
@@ -357,11 +357,11 @@ def _tls_config(endpoint: EngineEndpoint) -> Any:
     return docker.tls.TLSConfig(client_cert=client_cert, ca_cert=ca_cert, verify=verify)
 
 
-def _docker_engine(endpoint: EngineEndpoint) -> Any:
+def _docker_engine(endpoint: EngineEndpoint, timeout: int = PROBE_TIMEOUT) -> Any:
     from kiops_desktop.runtimes.docker import DockerEngine
 
     if not (endpoint.tls or endpoint.skip_tls_verify) or not endpoint.host.startswith("tcp://"):
-        return DockerEngine(endpoint.host, timeout=PROBE_TIMEOUT)
+        return DockerEngine(endpoint.host, timeout=timeout)
 
     class TlsDockerEngine(DockerEngine):
         """DockerEngine over tcp+TLS (the adapter itself takes only a base URL)."""
@@ -379,22 +379,29 @@ def _docker_engine(endpoint: EngineEndpoint) -> Any:
                     client = docker.DockerClient(
                         base_url=endpoint.host,
                         tls=_tls_config(endpoint),
-                        timeout=PROBE_TIMEOUT,
+                        timeout=timeout,
                         version=docker.constants.MINIMUM_DOCKER_API_VERSION,
                     )
                     client.api.trust_env = False
                     self._client = client
             return self._client
 
-    return TlsDockerEngine(endpoint.host, timeout=PROBE_TIMEOUT)
+    return TlsDockerEngine(endpoint.host, timeout=timeout)
 
 
-def _engine(endpoint: EngineEndpoint) -> Any:
+def _engine(endpoint: EngineEndpoint, timeout: int = PROBE_TIMEOUT) -> Any:
     if endpoint.engine == "docker":
-        return _docker_engine(endpoint)
+        return _docker_engine(endpoint, timeout)
     from kiops_desktop.runtimes.podman import PodmanEngine
 
-    return PodmanEngine(endpoint.host, timeout=PROBE_TIMEOUT)
+    return PodmanEngine(endpoint.host, timeout=timeout)
+
+
+def open_engine(endpoint: EngineEndpoint, *, timeout: int = 60) -> ContainerEngine:
+    """The adapter for an endpoint, for real work (listing, deploys): a longer timeout than the
+    probe's. Call ``probe`` first for a sentence when it cannot answer."""
+    engine: ContainerEngine = _engine(endpoint, timeout)
+    return engine
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -33,6 +33,13 @@ class Service:
         """Stable identity, also the task runner's mutation key for this service."""
         return f"{self.runtime}/{self.context}/{self.namespace}/{self.name}"
 
+    @property
+    def connection(self) -> str:
+        """The context selector's entry: the kubeconfig context's name, or "docker:NAME" /
+        "podman:NAME" for an engine connection (a Docker context may share a kube context's
+        name)."""
+        return self.context if self.runtime == "kubernetes" else f"{self.runtime}:{self.context}"
+
     @cached_property
     def search_text(self) -> str:
         """Lower-cased text of every shown field, for the filter box; computed where the record

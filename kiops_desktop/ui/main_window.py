@@ -53,6 +53,10 @@ class ContextState:
     count: int = 0
     namespaces: tuple[str, ...] = ()
 
+    @property
+    def key(self) -> str:
+        return self.name if self.runtime == "kubernetes" else f"{self.runtime}:{self.name}"
+
 
 def window_settings() -> QSettings:
     """Window state (not preferences): geometry, splitters, columns, last selection."""
@@ -67,6 +71,7 @@ class MainWindow(QMainWindow):
         initial_context: str | None = None,
         prepare: Callable[[], None] | None = None,
         title_suffix: str = "",
+        engines: bool = True,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -74,6 +79,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self._prepare = prepare
         self._initial_context = initial_context
+        self._engines_expected = engines
         self.contexts: dict[str, ContextState] = {}
         self.dialogs: dict[str, QWidget] = {}
         self._appliers: dict[tuple[str, str], Iterator[None]] = {}
@@ -288,13 +294,15 @@ class MainWindow(QMainWindow):
             on_error=self._on_kubeconfig_error,
             owner=self,
         )
+        if self._engines_expected:
+            self._discover_engines()
         self._refresh_timer.start()
         self._age_timer.start()
 
     def _on_kubeconfig(self, config: Any) -> None:
         self.statusBar().clearMessage()
         names = [c.name for c in config.contexts]
-        if not names:
+        if not names and not self._engines_expected:
             paths = ", ".join(str(p) for p in self.session.kubeconfig_paths)
             self.banner.show_message(
                 f"No kubeconfig contexts found in {paths}. Point KUBECONFIG or --kubeconfig at a "
@@ -302,29 +310,112 @@ class MainWindow(QMainWindow):
                 "info",
             )
         for name in names:
-            self.contexts[name] = ContextState("kubernetes", name)
-            icon = production_icon() if self.session.is_production(name) else QIcon()
-            self.context_combo.addItem(icon, name, name)
-        wanted = self._wanted_context
-        if wanted and wanted in names:
-            self.context_combo.setCurrentIndex(self.context_combo.findData(wanted))
+            self._add_context(ContextState("kubernetes", name))
         self._render_connections()
         for name in names:
             self._load_context(name)
+
+    def _add_context(self, state: ContextState) -> None:
+        key = state.key
+        if key in self.contexts:
+            return
+        self.contexts[key] = state
+        icon = production_icon() if self.session.is_production(state.name) else QIcon()
+        self.context_combo.addItem(icon, key, key)
+        if self._wanted_context == key:
+            self.context_combo.setCurrentIndex(self.context_combo.findData(key))
 
     def _on_kubeconfig_error(self, error: BaseException) -> None:
         self.statusBar().clearMessage()
         self.banner.show_error(error, context="Could not read the kubeconfig")
 
-    def refresh(self) -> None:
-        if not self.contexts:
-            if self.session.kubeconfig is None:
-                self.start()
-            return
-        for name in self.contexts:
-            self._load_context(name)
+    # -- Docker and Podman -------------------------------------------------------------------
+    def _discover_engines(self) -> None:
+        self.session.runner.submit(
+            lambda ctx: self.session.discover_engines(),
+            description="find Docker contexts and Podman connections",
+            key="engines/discover",
+            on_done=self._on_engines,
+            owner=self,
+        )
 
-    def _load_context(self, name: str) -> None:
+    def _on_engines(self, endpoints: list[Any]) -> None:
+        for endpoint in endpoints:
+            key = f"{endpoint.engine}:{endpoint.name}"
+            if key in self.contexts:
+                continue
+            # A configured connection (DOCKER_HOST, a context, a Podman connection) is always
+            # shown, with its reason when it fails. The implicit local sockets appear only when
+            # an engine answers there: no red row for an engine this laptop does not have.
+            implicit = endpoint.source == "local socket"
+            self._load_engine(key, implicit=implicit)
+
+    def _load_engine(self, key: str, *, implicit: bool = False) -> None:
+        session = self.session
+        runtime, _, name = key.partition(":")
+        production = session.is_production(name)
+
+        def job(ctx: TaskContext) -> tuple[list[Service], tuple[str, ...]]:
+            from ..connections.engines import probe
+            from ..ops.listing import container_service
+            from ..runtimes.errors import Unreachable
+
+            endpoint = session.endpoints[key]
+            if key not in session._engines:
+                result = probe(endpoint)
+                if not result.ok:
+                    raise Unreachable(
+                        result.reason or f"{runtime} at {endpoint.host} does not answer."
+                    )
+            engine = session.engine(key)
+            services = [
+                container_service(runtime, name, svc, production=production)
+                for svc in engine.list_services()
+            ]
+            for service in services:
+                _ = service.key, service.search_text
+            return services, tuple(sorted({s.namespace for s in services if s.namespace}))
+
+        state = self.contexts.get(key)
+        if state is not None and state.state != "ok":
+            state.state = "loading"
+            self._render_connections()
+
+        def failed(error: BaseException) -> None:
+            if key not in self.contexts and implicit:
+                log.info("No engine answers at the local %s socket: %s", runtime, error)
+                return
+            self._add_context(ContextState(runtime, name))
+            self._on_context_failed(key, error)
+
+        def loaded(result: tuple[list[Service], tuple[str, ...]]) -> None:
+            self._add_context(ContextState(runtime, name))
+            self._on_context_loaded(key, result)
+
+        session.runner.submit(
+            job,
+            description=f"list the containers of {key}",
+            key=f"services/{key}",
+            on_done=loaded,
+            on_error=failed,
+            owner=self,
+        )
+
+    # -- refreshing ----------------------------------------------------------------------------
+    def refresh(self) -> None:
+        if not self.contexts and self.session.kubeconfig is None:
+            self.start()
+            return
+        for key in self.contexts:
+            self._load_context(key)
+        self._discover_engines()  # new contexts or connections since start-up
+
+    def _load_context(self, key: str) -> None:
+        state = self.contexts[key]
+        if state.runtime != "kubernetes":
+            self._load_engine(key)
+            return
+        name = state.name
         session = self.session
         production = session.is_production(name)
 
@@ -337,7 +428,6 @@ class MainWindow(QMainWindow):
             namespaces = tuple(sorted({s.namespace for s in services}))
             return services, namespaces
 
-        state = self.contexts[name]
         if state.state != "ok":
             state.state = "loading"
             self._render_connections()
@@ -345,20 +435,21 @@ class MainWindow(QMainWindow):
             job,
             description=f"list the services of {name}",
             key=f"services/kubernetes/{name}",
-            on_done=lambda result: self._on_context_loaded(name, result),
-            on_error=lambda error: self._on_context_failed(name, error),
+            on_done=lambda result: self._on_context_loaded(key, result),
+            on_error=lambda error: self._on_context_failed(key, error),
             owner=self,
         )
 
-    def _on_context_loaded(self, name: str, result: tuple[list[Service], tuple[str, ...]]) -> None:
+    def _on_context_loaded(self, key: str, result: tuple[list[Service], tuple[str, ...]]) -> None:
         services, namespaces = result
-        state = self.contexts[name]
+        state = self.contexts[key]
         state.state, state.message, state.count = "ok", "", len(services)
         state.namespaces = namespaces
         self._render_connections()
         self._refresh_namespaces()
         self._apply_steps(
-            ("kubernetes", name), self.model.replace_context_steps("kubernetes", name, services)
+            (state.runtime, state.name),
+            self.model.replace_context_steps(state.runtime, state.name, services),
         )
 
     def _apply_steps(self, target: tuple[str, str], steps: Iterator[None]) -> None:
@@ -381,10 +472,10 @@ class MainWindow(QMainWindow):
 
         run()
 
-    def _on_context_failed(self, name: str, error: BaseException) -> None:
-        state = self.contexts[name]
+    def _on_context_failed(self, key: str, error: BaseException) -> None:
+        state = self.contexts[key]
         state.state, state.message = "error", error_text(error)
-        log.warning("Context %s failed: %s", name, state.message)
+        log.warning("Context %s failed: %s", key, state.message)
         self._render_connections()
         self._update_counts()
 
@@ -398,9 +489,10 @@ class MainWindow(QMainWindow):
                 mark, detail = "○", "loading…"
             else:
                 mark, detail = "✕", state.message
-            item = QListWidgetItem(f"{mark} {state.name}{production}\n    {detail}")
-            item.setData(Qt.ItemDataRole.UserRole, state.name)
-            item.setToolTip(f"{state.runtime} context {state.name}: {detail}")
+            item = QListWidgetItem(f"{mark} {state.key}{production}\n    {detail}")
+            item.setData(Qt.ItemDataRole.UserRole, state.key)
+            kind = "context" if state.runtime in ("kubernetes", "docker") else "connection"
+            item.setToolTip(f"{state.runtime.capitalize()} {kind} {state.name}: {detail}")
             colour = {"ok": "#2e7d32", "loading": "#757575", "error": "#c62828"}[state.state]
             item.setForeground(_brush(colour))
             self.connections_list.addItem(item)
@@ -415,7 +507,7 @@ class MainWindow(QMainWindow):
         context = self.context_combo.currentData()
         names: set[str] = set()
         for state in self.contexts.values():
-            if context is ALL or state.name == context:
+            if context is ALL or state.key == context:
                 names.update(state.namespaces)
         current = self.namespace_combo.currentData() or self._wanted_namespace
         existing = [
@@ -526,8 +618,9 @@ class MainWindow(QMainWindow):
     def _on_service_changed(self, key: str) -> None:
         runtime, _, rest = key.partition("/")
         context = rest.split("/", 1)[0]
-        if runtime == "kubernetes" and context in self.contexts:
-            self._load_context(context)
+        connection = context if runtime == "kubernetes" else f"{runtime}:{context}"
+        if connection in self.contexts:
+            self._load_context(connection)
 
     def _on_unhandled_failure(self, description: str, error: BaseException) -> None:
         self.banner.show_error(error, context=f"Could not {description}")

@@ -19,7 +19,10 @@ from ..ops.audit import AuditLog
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from ..connections.engines import EngineEndpoint
     from ..connections.kubeconfig import Kubeconfig
+    from ..ops.backups import BackupStore
+    from ..runtimes.containers import ContainerEngine
     from ..runtimes.kubernetes import KubernetesRuntime
 
 
@@ -61,6 +64,9 @@ class Session:
     audit: AuditLog = field(default_factory=lambda: AuditLog(data_dir() / "audit.jsonl"))
     kubeconfig: Kubeconfig | None = None
     _runtimes: dict[str, KubernetesRuntime] = field(default_factory=dict)
+    # Docker contexts and Podman connections by Service.connection ("docker:default", ...).
+    endpoints: dict[str, EngineEndpoint] = field(default_factory=dict)
+    _engines: dict[str, ContainerEngine] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -109,13 +115,51 @@ class Session:
             created.close()
         return runtime
 
+    def discover_engines(self) -> list[EngineEndpoint]:
+        """Docker contexts and Podman connections as their CLIs resolve them (worker thread:
+        it may run ``podman system connection list``)."""
+        from ..connections.engines import docker_endpoints, podman_endpoints
+
+        found = [*docker_endpoints(), *podman_endpoints()]
+        with self._lock:
+            self.endpoints = {f"{e.engine}:{e.name}": e for e in found}
+        return found
+
+    def engine(self, connection: str) -> ContainerEngine:
+        """The adapter for "docker:NAME" / "podman:NAME" (worker threads only)."""
+        with self._lock:
+            engine = self._engines.get(connection)
+            endpoint = self.endpoints.get(connection)
+        if engine is not None:
+            return engine
+        if endpoint is None:
+            from ..runtimes.errors import NotFound
+
+            raise NotFound(f"There is no engine connection called {connection}.")
+        from ..connections.engines import open_engine
+
+        created = open_engine(endpoint)
+        with self._lock:
+            engine = self._engines.setdefault(connection, created)
+        if engine is not created:
+            created.close()
+        return engine
+
+    def backups(self) -> BackupStore:
+        from ..ops.backups import BackupStore
+
+        return BackupStore(data_dir() / "backups")
+
     def forget_runtimes(self) -> None:
-        """Drop cached clients (after the kubeconfig changed)."""
+        """Drop cached clients (after the kubeconfig or engine list changed)."""
         with self._lock:
             runtimes, self._runtimes = list(self._runtimes.values()), {}
+            engines, self._engines = list(self._engines.values()), {}
             self.kubeconfig = None
         for runtime in runtimes:
             runtime.close()
+        for engine in engines:
+            engine.close()
 
     def close(self) -> None:
         self.runner.shutdown()

@@ -26,6 +26,23 @@ def kiops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "kiops-home"
     monkeypatch.setenv("KIOPS_HOME", str(home))
     monkeypatch.delenv("KUBECONFIG", raising=False)
+    # No engine connection leaks in from the developer's shell or from the container tests'
+    # session (which exports DOCKER_HOST/CONTAINER_HOST while its engines run): a window shows
+    # engines only where a test asks for them (tests/gui/containers).
+    for name in (
+        "DOCKER_HOST",
+        "DOCKER_CONTEXT",
+        "DOCKER_CONFIG",
+        "CONTAINER_HOST",
+        "CONTAINER_CONNECTION",
+        "DOCKER_TLS_VERIFY",
+        "DOCKER_CERT_PATH",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    user_home = tmp_path / "user-home"
+    user_home.mkdir()
+    monkeypatch.setenv("HOME", str(user_home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(user_home / ".config"))
     return home
 
 

@@ -253,7 +253,7 @@ class ServicesFilter(QSortFilterProxyModel):
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         service = self._source.services[source_row]
-        if self._context is not None and service.context != self._context:
+        if self._context is not None and service.connection != self._context:
             return False
         if self._namespace is not None and service.namespace != self._namespace:
             return False
