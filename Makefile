@@ -17,12 +17,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv install system-deps lint format test bench demo clean
+.PHONY: help venv install system-deps lint format test bench demo screenshots clean
 
 help:
 	@echo "make demo         set up, then run kiops-desktop --demo on the embedded sandbox cluster"
 	@echo "make test         set up, lint, run the whole suite (PYTEST_ARGS='-k foo' to narrow)"
 	@echo "make bench        run the benchmarks (tests/bench) and print their results"
+	@echo "make screenshots  render the app's screens to docs/screenshots (offscreen, demo sandbox)"
 	@echo "make lint         ruff check, ruff format --check, mypy"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make install      create .venv and pip install -e '.[test]' (only when pyproject changed)"
@@ -66,6 +67,9 @@ bench: install
 
 demo: install
 	$(BIN)/kiops-desktop --demo
+
+screenshots: install
+	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py docs/screenshots
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .benchmarks $(STAMP)

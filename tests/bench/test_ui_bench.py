@@ -114,3 +114,49 @@ def test_ten_thousand_services(ten_thousand: Path, tmp_path: Path) -> None:
         f" longest stall {run['max_stall_ms']:.1f} ms (goal < 50 ms);"
         f" resident memory {run['rss_mb']:.0f} MB (goal < 300 MB)"
     )
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[Path]:
+    """The demo cluster in its own process (``kiops-sandbox serve``), so that the app under
+    measurement shares its interpreter with nothing else."""
+    kubeconfig = tmp_path / "demo-kubeconfig"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kiops_desktop.sandbox.cli",
+            "serve",
+            "--scenario",
+            "demo",
+            "--tls",
+            "--token",
+            "bench-token",
+            "--pod-start-delay",
+            "0.5",
+            "--kubeconfig-out",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not kubeconfig.exists() or not kubeconfig.stat().st_size:
+            assert server.poll() is None, "kiops-sandbox serve exited"
+            assert time.monotonic() < deadline, "kiops-sandbox serve did not start"
+            time.sleep(0.05)
+        time.sleep(0.2)
+        yield kubeconfig
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_stall_during_a_rollback(demo_server: Path, tmp_path: Path) -> None:
+    run = _probe(tmp_path, "--rollback", str(demo_server))
+    print(
+        f"\nRollback of shop/storefront through the dialogs (plan, apply, follow, verify):"
+        f" {run['rollback_s']:.2f} s; longest UI stall {run['max_stall_ms']:.1f} ms"
+        f" (goal < 50 ms); outcome: {run['outcome']}"
+    )

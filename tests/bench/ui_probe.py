@@ -43,6 +43,8 @@ def main() -> int:
         print(json.dumps(report), flush=True)
         return 0
 
+    if mode == "--rollback":
+        return rollback(app, sys.argv[3])
     expect = int(sys.argv[3])
     kubeconfig = sys.argv[4]
     from kiops_desktop.app import build_main_window
@@ -83,9 +85,74 @@ def main() -> int:
     report["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     report["rows"] = window.model.rowCount()  # type: ignore[attr-defined]
     import os
+
     if os.environ.get("KIOPS_PROBE_DEBUG"):
         top = sorted(zip(stalls, stall_at, strict=True), reverse=True)[:5]
-        print("top stalls", [(round(a), round(b, 3)) for a, b in top], "listed", time.perf_counter() - t_start, file=sys.stderr)
+        print(
+            "top stalls",
+            [(round(a), round(b, 3)) for a, b in top],
+            "listed",
+            time.perf_counter() - t_start,
+            file=sys.stderr,
+        )
+    print(json.dumps(report), flush=True)
+    window.close()
+    return 0
+
+
+def rollback(app: object, kubeconfig: str) -> int:
+    """The longest UI stall while a rollback is planned, confirmed, applied, followed to the
+    end of the rollout and verified through the real dialogs."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiops_desktop.app import build_main_window
+
+    window = build_main_window(["--kubeconfig", kubeconfig])
+
+    def until(check: object, timeout: float = 120) -> None:
+        deadline = time.time() + timeout
+        while not check():  # type: ignore[operator]
+            if time.time() > deadline:
+                raise SystemExit("timed out")
+            QApplication.processEvents()
+            time.sleep(0.001)
+
+    until(lambda: window.model.rowCount() >= 9)  # type: ignore[attr-defined]
+    dialog = window.open_operations(window.select_service("storefront", "shop"))  # type: ignore[attr-defined]
+    tab = dialog.tab("deploymentTab")
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    history = tab.findChild(QPlainTextEdit, "historyText")
+    until(lambda: bool(history.toPlainText()))
+    opened: list[object] = []
+    tab.confirm_dialog_opened.connect(opened.append)
+    last = [time.perf_counter()]
+    stalls: list[float] = []
+
+    def beat() -> None:
+        now = time.perf_counter()
+        stalls.append((now - last[0]) * 1000 - HEARTBEAT_MS)
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    started = time.perf_counter()
+    tab.start_rollback(None)
+    until(lambda: bool(opened))
+    confirm = opened[0]
+    finished: list[object] = []
+    confirm.rollback_finished.connect(finished.append)  # type: ignore[attr-defined]
+    confirm.confirm()  # type: ignore[attr-defined]
+    until(lambda: bool(finished))
+    heartbeat.stop()
+    report = {
+        "rollback_s": time.perf_counter() - started,
+        "max_stall_ms": max(stalls[1:] or [0.0]),
+        "outcome": str(getattr(finished[0], "summary", finished[0]))[:200],
+    }
     print(json.dumps(report), flush=True)
     window.close()
     return 0
