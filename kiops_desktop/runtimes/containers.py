@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import re
 import socket
 import struct
@@ -99,6 +100,7 @@ class ContainerEngine(Protocol):
     def inspect(self, container: str) -> dict[str, Any]: ...
     def logs(self, container: str, tail: int = 200) -> str: ...
     def follow_logs(self, container: str, tail: int | None = 200) -> LogFollow: ...
+    def follow_events(self, types: Sequence[str] = ("container",)) -> EventFollow: ...
     def local_images(self, repository: str) -> list[ImageVersion]: ...
     def image_id(self, reference: str) -> str | None: ...
     def image_config(self, image: str) -> dict[str, Any] | None: ...
@@ -344,7 +346,42 @@ def group_services(containers: Iterable[ContainerInfo]) -> list[ContainerService
 # --------------------------------------------------------------------------- followed logs
 
 
-class LogFollow:
+class _StreamFollow:
+    """A streaming engine response that ``stop()`` ends from any thread (shared by followed logs
+    and followed events)."""
+
+    def __init__(self, response: Any) -> None:
+        self._response = response
+        self._stopped = threading.Event()
+        self._sock = _response_socket(response)
+        if self._sock is not None:
+            # A followed stream may stay quiet for longer than the client's read timeout.
+            with contextlib.suppress(OSError):
+                self._sock.settimeout(None)
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def _chunks(self) -> Iterator[bytes]:
+        raw = self._response.raw
+        if getattr(raw, "chunked", False):
+            yield from raw.read_chunked(decode_content=False)
+        else:
+            yield from raw.stream(4096, decode_content=False)
+
+    def stop(self) -> None:
+        """End the stream now (safe from any thread, and more than once)."""
+        self._stopped.set()
+        if self._sock is not None:
+            # close() alone does not wake a thread blocked in recv(); shutdown does.
+            with contextlib.suppress(OSError):
+                self._sock.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(Exception):
+            self._response.close()
+
+
+class LogFollow(_StreamFollow):
     """Followed log lines of one container: iterate for lines (text, no newline), ``stop()`` from
     any thread to end the iteration promptly; it then ends quietly.
 
@@ -352,18 +389,8 @@ class LogFollow:
     """
 
     def __init__(self, response: Any, *, tty: bool) -> None:
-        self._response = response
+        super().__init__(response)
         self._tty = tty
-        self._stopped = threading.Event()
-        self._sock = _response_socket(response)
-        if self._sock is not None:
-            # A followed log may stay quiet for longer than the client's read timeout.
-            with contextlib.suppress(OSError):
-                self._sock.settimeout(None)
-
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
 
     def __enter__(self) -> LogFollow:
         return self
@@ -385,22 +412,71 @@ class LogFollow:
             with contextlib.suppress(Exception):
                 self._response.close()
 
-    def _chunks(self) -> Iterator[bytes]:
-        raw = self._response.raw
-        if getattr(raw, "chunked", False):
-            yield from raw.read_chunked(decode_content=False)
-        else:
-            yield from raw.stream(4096, decode_content=False)
 
-    def stop(self) -> None:
-        """End the stream now (safe from any thread, and more than once)."""
-        self._stopped.set()
-        if self._sock is not None:
-            # close() alone does not wake a thread blocked in recv(); shutdown does.
-            with contextlib.suppress(OSError):
-                self._sock.shutdown(socket.SHUT_RDWR)
-        with contextlib.suppress(Exception):
-            self._response.close()
+@dataclass(frozen=True)
+class EngineEvent:
+    """One entry of the engine's event stream (Docker's ``/events`` shape, which Podman's
+    compatible API serves too)."""
+
+    type: str  # "container", "image", "volume", ...
+    action: str  # "start", "die", "destroy", "health_status: healthy", ...
+    id: str
+    name: str  # the container's (or image's) name when the engine gives it
+    time: float  # unix seconds
+
+
+def parse_event(raw: Mapping[str, Any]) -> EngineEvent:
+    actor = raw.get("Actor") if isinstance(raw.get("Actor"), Mapping) else {}
+    assert isinstance(actor, Mapping)
+    attributes = actor.get("Attributes") if isinstance(actor.get("Attributes"), Mapping) else {}
+    assert isinstance(attributes, Mapping)
+    nanos = raw.get("timeNano")
+    seconds = nanos / 1e9 if isinstance(nanos, int | float) and nanos else raw.get("time") or 0
+    return EngineEvent(
+        type=str(raw.get("Type") or raw.get("type") or ""),
+        action=str(raw.get("Action") or raw.get("status") or ""),
+        id=str(actor.get("ID") or raw.get("id") or ""),
+        name=str(attributes.get("name") or ""),
+        time=float(seconds) if isinstance(seconds, int | float) else 0.0,
+    )
+
+
+def json_lines(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """The JSON objects of a newline-delimited stream, however the chunks split it; a line that
+    is not a JSON object is skipped (an engine's keep-alive or a torn last line)."""
+    buf = b""
+    for chunk in chunks:
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            with contextlib.suppress(ValueError):
+                item = json.loads(line)
+                if isinstance(item, dict):
+                    yield item
+
+
+class EventFollow(_StreamFollow):
+    """The engine's followed event stream: iterate for ``EngineEvent``s, ``stop()`` from any
+    thread to end the iteration promptly; it then ends quietly."""
+
+    def __enter__(self) -> EventFollow:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def __iter__(self) -> Iterator[EngineEvent]:
+        try:
+            for raw in json_lines(self._chunks()):
+                if self._stopped.is_set():
+                    return
+                yield parse_event(raw)
+        except Exception:
+            if not self._stopped.is_set():
+                raise
+        finally:
+            with contextlib.suppress(Exception):
+                self._response.close()
 
 
 def log_frames(chunks: Iterable[bytes], *, tty: bool) -> Iterator[tuple[int, bytes]]:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from kiops_desktop.runtimes.containers import (
     ContainerInfo,
     ContainerService,
     EngineInfo,
+    EventFollow,
     LogFollow,
     container_info,
     create_config_like,
@@ -225,6 +227,16 @@ class DockerEngine:
             )
             api._raise_for_status(response)
         return LogFollow(response, tty=tty)
+
+    def follow_events(self, types: Sequence[str] = ("container",)) -> EventFollow:
+        """The engine's events of those object types, followed until ``stop()``."""
+        api = self.client.api
+        params = {"filters": json.dumps({"type": list(types)})}
+        with self._errors("following the engine's events"):
+            # No read timeout: the stream is quiet while nothing happens; stop() ends the wait.
+            response = api._get(api._url("/events"), params=params, stream=True, timeout=None)
+            api._raise_for_status(response)
+        return EventFollow(response)
 
     def local_images(self, repository: str) -> list[ImageVersion]:
         with self._errors(f"listing images of {repository}"):

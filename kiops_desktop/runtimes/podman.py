@@ -14,7 +14,7 @@ import json
 import posixpath
 import tarfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import podman.errors
@@ -27,6 +27,7 @@ from kiops_desktop.runtimes.containers import (
     ContainerInfo,
     ContainerService,
     EngineInfo,
+    EventFollow,
     LogFollow,
     container_info,
     create_config_like,
@@ -159,6 +160,15 @@ class PodmanEngine:
         )
         # The podman client always applies its read timeout; LogFollow lifts it from the socket.
         return LogFollow(response, tty=tty)
+
+    def follow_events(self, types: Sequence[str] = ("container",)) -> EventFollow:
+        """The engine's events of those object types, followed until ``stop()``."""
+        params = {"filters": json.dumps({"type": list(types)})}
+        response = self._req(
+            "get", "/events", "following the engine's events", params=params, stream=True
+        )
+        # The podman client always applies its read timeout; EventFollow lifts it from the socket.
+        return EventFollow(response)
 
     def local_images(self, repository: str) -> list[ImageVersion]:
         raw = self._req("get", "/images/json", f"listing images of {repository}").json()
