@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.contexts: dict[str, ContextState] = {}
         self.dialogs: dict[str, QWidget] = {}
         self._appliers: dict[tuple[str, str], Iterator[None]] = {}
+        self._connections_dialog: QWidget | None = None
         self._closing_hooks: list[Callable[[], None]] = []
         self.resize(1280, 760)
 
@@ -151,6 +152,14 @@ class MainWindow(QMainWindow):
         operations_button = bar.widgetForAction(self.operations_action)
         if operations_button is not None:
             operations_button.setObjectName("operationsButton")
+        bar.addSeparator()
+        self.connections_action = QAction("Connections…", self)
+        self.connections_action.setShortcut(QKeySequence("Ctrl+K"))
+        self.connections_action.setToolTip(
+            "Contexts, engines, registry logins, add a cluster, secure a kubeconfig (Ctrl+K)"
+        )
+        self.connections_action.triggered.connect(self.open_connections)
+        bar.addAction(self.connections_action)
 
     def _build_body(self) -> None:
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -614,6 +623,56 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(lambda _=None, key=service.key: self.dialogs.pop(key, None))
         dialog.show()
         return dialog
+
+    def open_connections(self) -> QWidget:
+        """The Connections dialog (one at a time): clusters added there appear here at once."""
+        if self._connections_dialog is not None:
+            self._connections_dialog.show()
+            self._connections_dialog.activateWindow()
+            return self._connections_dialog
+        from .connections_dialog import ConnectionsDialog
+
+        dialog = ConnectionsDialog(self.session, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.clusters_changed.connect(self.reload_contexts)
+        dialog.destroyed.connect(lambda _=None: setattr(self, "_connections_dialog", None))
+        self._connections_dialog = dialog
+        dialog.show()
+        return dialog
+
+    def reload_contexts(self) -> None:
+        """Re-read the kubeconfig list (a cluster was added or removed): new contexts load,
+        vanished ones leave the table. Clients of existing contexts stay: open dialogs may be
+        watching through them, and their definitions did not change."""
+
+        def discover(ctx: TaskContext) -> Any:
+            return self.session.load_kubeconfig()
+
+        def loaded(config: Any) -> None:
+            names = {c.name for c in config.contexts}
+            for key, state in list(self.contexts.items()):
+                if state.runtime == "kubernetes" and state.name not in names:
+                    del self.contexts[key]
+                    self.model.replace_context("kubernetes", state.name, [])
+                    index = self.context_combo.findData(key)
+                    if index > 0:
+                        self.context_combo.removeItem(index)
+            fresh = [n for n in sorted(names) if n not in self.contexts]
+            for name in fresh:
+                self._add_context(ContextState("kubernetes", name))
+            self._render_connections()
+            for key, state in self.contexts.items():
+                if state.runtime == "kubernetes":
+                    self._load_context(key)
+            self._update_counts()
+
+        self.session.runner.submit(
+            discover,
+            description="read the kubeconfig",
+            on_done=loaded,
+            on_error=self._on_kubeconfig_error,
+            owner=self,
+        )
 
     def _on_service_changed(self, key: str) -> None:
         runtime, _, rest = key.partition("/")
