@@ -17,6 +17,7 @@ their secret fields when they close.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -117,6 +118,8 @@ def _table(parent: QWidget, name: str, model: ConnectionsTableModel) -> QTableVi
     table.setWordWrap(True)
     table.verticalHeader().hide()
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    # Fit-to-contents rows would otherwise hug one-line cells with no air around them.
+    table.verticalHeader().setMinimumSectionSize(table.fontMetrics().height() + 10)
     header = table.horizontalHeader()
     header.setMinimumSectionSize(80)
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -158,6 +161,12 @@ def display_path(path: Path) -> str:
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
+
+
+def short_path(path: Path, limit: int = 36) -> str:
+    """A table cell's path: whole when short, else its last two parts (full in the tooltip)."""
+    text = display_path(path)
+    return text if len(text) <= limit else f"…/{path.parent.name}/{path.name}"
 
 
 def _note(text: str, parent: QWidget) -> QLabel:
@@ -355,7 +364,7 @@ class ConnectionsDialog(QDialog):
         note = _note(
             "Docker contexts and Podman connections, found the way the docker and podman "
             "commands find them (DOCKER_HOST, DOCKER_CONTEXT, CONTAINER_HOST, their config "
-            "files, the local sockets). The current one of each is in bold.",
+            "files, the local sockets). The current one of each is marked.",
             tab,
         )
         self.engines_model = ConnectionsTableModel(
@@ -485,7 +494,11 @@ class ConnectionsDialog(QDialog):
             "adding clusters, registry logins and securing kubeconfigs will not work until "
             "it is fixed."
         )
-        self.keyring_banner.show_message(error.message(), "error")
+        # The sentence in bold, what to do on its own line: the hint is the part to act on.
+        text = f"<b>{html.escape(error.sentence, quote=False)}</b>"
+        if error.hint:
+            text += f"<br>{html.escape(error.hint, quote=False)}"
+        self.keyring_banner.show_message(text, "error")
         log.warning("Keyring: %s", error.message())
 
     @property
@@ -526,7 +539,7 @@ class ConnectionsDialog(QDialog):
     def _file_label(self, context: KubeContext) -> str:
         if context.source == self.app_kubeconfig:
             return "KIOPS Desktop"
-        return display_path(context.source)
+        return short_path(context.source)
 
     def _on_contexts(self, config: Kubeconfig) -> None:
         old = {r.key: r for r in self.contexts_model.rows()}
@@ -677,6 +690,7 @@ class ConnectionsDialog(QDialog):
             tone_column=ENGINE_STATE_COLUMN,
             tooltip=tip,
             bold=endpoint.is_current,
+            name_column=1,
         )
 
     def _on_engines(self, endpoints: list[EngineEndpoint]) -> None:

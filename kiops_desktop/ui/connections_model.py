@@ -44,7 +44,8 @@ class ConnectionRow:
     tone: str = ""
     tone_column: int = -1
     tooltip: str = ""  # shown on every cell: the hint behind a short state
-    bold: bool = False  # the current context / engine
+    bold: bool = False  # the current context / engine: its name cell is in bold
+    name_column: int = 0
 
 
 class ConnectionsTableModel(QAbstractTableModel):
@@ -84,7 +85,7 @@ class ConnectionsTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole and column == row.tone_column:
             colour = self._tones.get(row.tone)
             return QBrush(QColor(colour)) if colour else None
-        if role == Qt.ItemDataRole.FontRole and row.bold:
+        if role == Qt.ItemDataRole.FontRole and row.bold and column == row.name_column:
             font = QGuiApplication.font()
             font.setBold(True)
             return font

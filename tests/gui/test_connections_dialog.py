@@ -260,6 +260,18 @@ def test_add_cluster_through_the_dialog_reaches_the_sandbox_everywhere(
     assert (res.code, res.stdout, res.stderr) == (0, "namespace/default\n", ""), res.describe()
     no_secret_shown(dialog, token)
 
+    # removed through the dialog (after the question): gone from the file and the keyring
+    show_tab(dialog, "addedClustersTab")
+    dialog.select(dialog.clusters_table, "sandbox-eu")
+    click(qtbot, dialog, "removeClusterButton")
+    assert dialog.confirm_box is not None
+    with qtbot.waitSignal(dialog.clusters_changed, timeout=WAIT):
+        click(qtbot, dialog.confirm_box, "confirmRemoveButton")
+    qtbot.waitUntil(lambda: dialog.clusters_model.rowCount() == 0, timeout=WAIT)
+    assert yaml.safe_load(kubeconfig.read_text())["contexts"] == []
+    assert CredentialStore().get_cluster_token("sandbox-eu") is None
+    qtbot.waitUntil(lambda: dialog.contexts_model.row_of("sandbox-eu") is None, timeout=WAIT)
+
 
 def test_cluster_form_errors_are_sentences_and_insecure_warns(
     qtbot: Any,
@@ -435,6 +447,9 @@ def test_without_a_keyring_the_dialog_says_why_and_saves_nothing(
     assert "Secret Service keyring" in text  # the backend that was tried
     assert "sudo apt install gnome-keyring" in text  # what to install
     assert "unavailable" in dialog.keyring_label.text()
+    shots = os.environ.get("KIOPS_SCREENSHOT_DIR")
+    if shots:
+        assert dialog.grab().save(str(Path(shots) / "connections-no-keyring.png"))
 
     # add cluster: the form shows the sentence at once, and Save writes nothing
     form = dialog.open_cluster_form()
