@@ -500,3 +500,26 @@ def _pod(phase: str, *, waiting: str = "", ready: bool = False, deleting: bool =
 )
 def test_status_tones(pod: Any, tone: str) -> None:
     assert status_tone(pod) == tone
+
+
+def test_in_the_operations_dialog_the_tab_loads_when_shown_and_stops_on_close(
+    demo_cluster: Cluster, make_session: Callable[..., Session], qtbot: Any
+) -> None:
+    from kiops_desktop.ui.operations.dialog import OperationsDialog
+
+    session = make_session(demo_cluster.kubeconfig)
+    dialog = OperationsDialog(session, service_of(session, "shop", "cart"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    tab = dialog.tab("podsTab")
+    assert isinstance(tab, PodsTab)
+    dialog.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.live, timeout=WAIT_MS)
+    assert sorted(tab.model.names()) == kubectl_pods(demo_cluster, "cart")
+
+    def watching() -> bool:
+        return any(h.description.startswith("Watch the pods") for h in session.runner.active())
+
+    assert watching()
+    dialog.close()
+    qtbot.waitUntil(lambda: not watching(), timeout=WAIT_MS)
