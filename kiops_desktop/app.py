@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--kubeconfig", type=Path, help="kubeconfig file (default: $KUBECONFIG or ~/.kube/config)"
     )
     parser.add_argument("--context", help="kubeconfig context to select at start")
+    # The installers' smoke test (kiops_desktop/selftest.py says what it checks).
+    parser.add_argument("--self-test", action="store_true", help="check this installation, exit")
+    parser.add_argument("--self-test-allow-no-keyring", action="store_true", help="(self-test)")
+    parser.add_argument("--self-test-timeout", type=float, default=120.0, help="seconds")
     return parser
 
 
@@ -213,7 +217,11 @@ def build_main_window(argv: list[str] | None = None) -> QMainWindow:
 
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    build_parser().parse_args(args)  # --help / --version / bad flags exit before Qt loads
+    parsed = build_parser().parse_args(args)  # --help / --version / bad flags exit before Qt
+    if parsed.self_test:
+        from .selftest import run_self_test
+
+        return run_self_test(parsed)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
