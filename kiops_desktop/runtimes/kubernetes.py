@@ -227,13 +227,23 @@ class KubernetesRuntime:
 
     # -- logs and events -----------------------------------------------------------------
     def pod_logs(
-        self, namespace: str, pod: str, container: str | None = None, tail: int | None = 200
+        self,
+        namespace: str,
+        pod: str,
+        container: str | None = None,
+        tail: int | None = 200,
+        *,
+        previous: bool = False,
     ) -> str:
+        """The container's log; ``previous`` reads the instance before the last restart (what
+        ``kubectl logs --previous`` shows for a crash-looping container)."""
         kwargs: dict[str, Any] = {}
         if container:
             kwargs["container"] = container
         if tail is not None:
             kwargs["tail_lines"] = tail
+        if previous:
+            kwargs["previous"] = True
         core = self.client.core()
         try:
             response = core.read_namespaced_pod_log(

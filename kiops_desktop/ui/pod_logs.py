@@ -8,11 +8,10 @@ append each and never stalls; the queue and the text keep at most ``MAX_LINES`` 
 
 from __future__ import annotations
 
-import inspect
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence, QShortcut
@@ -44,14 +43,6 @@ DRAIN_CHUNK = 1000
 DEFAULT_TAIL = 500
 
 
-def supports_previous(runtime: KubernetesRuntime) -> bool:
-    """Whether the runtime's ``pod_logs`` can read the previous instance (``previous=``)."""
-    try:
-        return "previous" in inspect.signature(runtime.pod_logs).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 def read_logs(
     runtime: KubernetesRuntime,
     namespace: str,
@@ -61,18 +52,7 @@ def read_logs(
     *,
     previous: bool = False,
 ) -> str:
-    if not previous:
-        return runtime.pod_logs(namespace, pod, container, tail=tail)
-    if not supports_previous(runtime):
-        from ..runtimes.errors import OperationError
-
-        raise OperationError(
-            "This version cannot read the logs of a previous container instance.",
-            hint="Use the console: kubectl logs --previous POD.",
-        )
-    # Passed by keyword through a dict: the parameter is checked for above, at run time.
-    extra: dict[str, Any] = {"previous": True}
-    return runtime.pod_logs(namespace, pod, container, tail=tail, **extra)
+    return runtime.pod_logs(namespace, pod, container, tail=tail, previous=previous)
 
 
 class _LineQueue:

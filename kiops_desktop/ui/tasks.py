@@ -52,6 +52,12 @@ class TaskContext:
     def progress(self, value: Any) -> None:
         self._emit_progress(value)
 
+    def on_cancel(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (from the cancelling thread) when the task is cancelled: a job
+        blocked reading a stream registers the stream's ``stop`` so cancel and app shutdown
+        end it at once instead of waiting for the next line."""
+        self._handle.add_cancel_callback(callback)
+
 
 @dataclass(eq=False)
 class TaskHandle:
@@ -62,9 +68,26 @@ class TaskHandle:
     mutation: bool
     cancel_event: threading.Event = field(default_factory=threading.Event)
     done: bool = False
+    _callbacks: list[Callable[[], None]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_cancel_callback(self, callback: Callable[[], None]) -> None:
+        with self._lock:
+            already = self.cancel_event.is_set()
+            if not already:
+                self._callbacks.append(callback)
+        if already:
+            callback()
 
     def cancel(self) -> None:
-        self.cancel_event.set()
+        with self._lock:
+            self.cancel_event.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback()
+            except Exception:  # a failing stop must not keep the others from running
+                log.exception("Cancelling %r", self.description)
 
 
 @dataclass(eq=False)

@@ -135,3 +135,22 @@ def test_cancel_and_progress(qtbot: Any, runner: TaskRunner) -> None:
     handle.cancel()
     qtbot.waitUntil(lambda: bool(result))
     assert result == ["cancelled"]
+
+
+def test_cancel_runs_the_jobs_stop_callbacks(qtbot: Any, runner: TaskRunner) -> None:
+    blocked = threading.Event()
+    released: list[str] = []
+
+    def job(ctx: Any) -> str:
+        ctx.on_cancel(lambda: released.append("stopped") or blocked.set())
+        blocked.wait(30)  # stands for a stream read that never sees the cancel flag
+        return "ended"
+
+    result: list[str] = []
+    handle = runner.submit(job, description="stream", on_done=result.append)
+    assert handle is not None
+    qtbot.wait(50)
+    assert runner.shutdown(timeout_ms=10_000)
+    assert released == ["stopped"]
+    qtbot.waitUntil(lambda: bool(result))
+    assert result == ["ended"]
