@@ -84,6 +84,7 @@ class MainWindow(QMainWindow):
         self.dialogs: dict[str, QWidget] = {}
         self._appliers: dict[tuple[str, str], Iterator[None]] = {}
         self._connections_dialog: QWidget | None = None
+        self._no_contexts_note = False
         self._closing_hooks: list[Callable[[], None]] = []
         self.resize(1280, 760)
 
@@ -311,13 +312,15 @@ class MainWindow(QMainWindow):
     def _on_kubeconfig(self, config: Any) -> None:
         self.statusBar().clearMessage()
         names = [c.name for c in config.contexts]
-        if not names and not self._engines_expected:
+        if not names:
             paths = ", ".join(str(p) for p in self.session.kubeconfig_paths)
             self.banner.show_message(
                 f"No kubeconfig contexts found in {paths}. Point KUBECONFIG or --kubeconfig at a "
-                "cluster's kubeconfig, or start the demo with kiops-desktop --demo.",
+                "cluster's kubeconfig, add one with Connections… (Ctrl+K), or start the demo "
+                "with kiops-desktop --demo.",
                 "info",
             )
+            self._no_contexts_note = True
         for name in names:
             self._add_context(ContextState("kubernetes", name))
         self._render_connections()
@@ -451,6 +454,9 @@ class MainWindow(QMainWindow):
 
     def _on_context_loaded(self, key: str, result: tuple[list[Service], tuple[str, ...]]) -> None:
         services, namespaces = result
+        if services and self._no_contexts_note and self.banner.level == "info":
+            self.banner.hide()  # an engine brought services: the note no longer applies
+            self._no_contexts_note = False
         state = self.contexts[key]
         state.state, state.message, state.count = "ok", "", len(services)
         state.namespaces = namespaces
