@@ -644,3 +644,19 @@ def test_screenshots_of_every_tab_and_the_forms(
     assert dialog.secure_dialog is not None
     qtbot.wait(50)
     assert dialog.secure_dialog.grab().save(str(out / "secure-kubeconfig.png"))
+
+
+def test_closing_the_dialog_mid_test_drops_the_answer(
+    qtbot: Any,
+    make_session: Callable[..., Session],
+    demo_cluster: Cluster,
+    keyring_env: dict[str, str],
+) -> None:
+    session = make_session(demo_cluster.kubeconfig)
+    dialog = ConnectionsDialog(session, None)
+    dialog.show()
+    qtbot.waitUntil(lambda: dialog.contexts_model.rowCount() == 1, timeout=WAIT)
+    dialog.test_context("kiops-sandbox")
+    dialog.close()
+    dialog.deleteLater()
+    qtbot.waitUntil(lambda: not session.runner.busy, timeout=WAIT)  # answers land on nobody
