@@ -134,16 +134,18 @@ def install_excepthook(log_path: Path | None) -> None:
         try:
             from PySide6.QtWidgets import QApplication, QMessageBox
 
+            from .connections.redact import redact
+
             if QApplication.instance() is not None:
                 box = QMessageBox(
                     QMessageBox.Icon.Critical,
                     "KIOPS Desktop — unexpected error",
                     f"Something went wrong that KIOPS Desktop did not expect:\n\n"
-                    f"{kind.__name__}: {error}\n\n"
+                    f"{kind.__name__}: {redact(str(error))}\n\n"
                     + (f"Details are in {log_path}." if log_path else ""),
                 )
                 box.setObjectName("crashDialog")
-                box.setDetailedText("".join(traceback.format_exception(kind, error, tb)))
+                box.setDetailedText(redact("".join(traceback.format_exception(kind, error, tb))))
                 box.exec()
         except Exception:  # the crash dialog must never crash the crash handler
             sys.__excepthook__(kind, error, tb)

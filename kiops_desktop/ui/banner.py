@@ -11,6 +11,7 @@ import logging
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
 
+from ..connections.redact import redact
 from .tasks import error_text
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,7 @@ class Banner(QFrame):
         self.setStyleSheet(
             f"QFrame#banner {{{_STYLES.get(level, _STYLES['info'])} border-radius:4px;}}"
         )
-        self.label.setText(text)
+        self.label.setText(redact(text))  # error sentences may quote a server's reply
         self.show()
         if timeout_ms:
             self._timer.start(timeout_ms)
@@ -62,7 +63,7 @@ class Banner(QFrame):
         text = error if isinstance(error, str) else error_text(error)
         if context:
             text = f"{context}: {text}"
-        log.warning("%s", text)
+        log.warning("%s", redact(text))
         self.show_message(text, "error")
 
     @property

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...connections.redact import redact
 from ...core.services import Service
 from ...ops.console import (
     REVISION_PLACEHOLDER,
@@ -557,6 +558,9 @@ class ConsoleTab(OperationsTab):
     def _append(self, text: str, fmt: QTextCharFormat) -> None:
         if not text:
             return
+        # One redactor for everything shown: a token printed by `kubectl config view --raw`
+        # or an Authorization header in `-v=8` output never reaches the screen (or a screenshot).
+        text = redact(text)
         bar = self.output.verticalScrollBar()
         follow = bar.value() >= bar.maximum() - 2  # keep following unless scrolled up to read
         cursor = QTextCursor(self.output.document())
