@@ -42,6 +42,9 @@ class Settings:
     keep_backups: int = 10
     rollout_timeout_s: int = 600
     console_output_cap_lines: int = 20000
+    # Secrets in a plaintext file keyring (keyrings.alt) instead of the OS keyring: only when the
+    # operator turns it on here, and then every place that shows credentials warns about it.
+    file_keyring: bool = False
     version: int = SCHEMA_VERSION
 
 

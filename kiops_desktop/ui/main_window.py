@@ -636,9 +636,13 @@ class MainWindow(QMainWindow):
             self._connections_dialog.show()
             self._connections_dialog.activateWindow()
             return self._connections_dialog
+        from ..connections.credentials import CredentialStore
         from .connections_dialog import ConnectionsDialog
 
-        dialog = ConnectionsDialog(self.session, self)
+        allow_file = self.session.settings.file_keyring
+        dialog = ConnectionsDialog(
+            self.session, self, store_factory=lambda: CredentialStore(allow_file_keyring=allow_file)
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.clusters_changed.connect(self.reload_contexts)
         dialog.destroyed.connect(lambda _=None: setattr(self, "_connections_dialog", None))
