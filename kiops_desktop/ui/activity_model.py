@@ -31,6 +31,7 @@ KNOWN_ACTIONS = ("deploy", "restore", "rollback", "console command")
 
 Tone = Literal["good", "warn", "bad", ""]
 TONE_COLOURS = {"good": "#2e7d32", "warn": "#b26a00", "bad": "#c62828"}
+MUTED_COLOUR = "#757575"
 
 
 def outcome_tone(action: str, outcome: str) -> Tone:
@@ -76,10 +77,14 @@ class ActivityEntry:
     detail: str
     local_time: str
     search: str  # lower-cased text of every field, for the filter box
+    context: str = ""  # what the Context column shows (``connection`` or its known name)
 
     @classmethod
-    def of(cls, raw: Mapping[str, Any]) -> ActivityEntry:
+    def of(cls, raw: Mapping[str, Any], aliases: Mapping[str, str] | None = None) -> ActivityEntry:
+        """``aliases``: shorter names for connections, e.g. "docker:unix:///run/docker.sock"
+        -> "docker:default" (deploys record the engine's address, screens show the name)."""
         values = {name: redact(str(raw.get(name, "") or "")) for name in FIELDS}
+        context = (aliases or {}).get(values["connection"], values["connection"])
         return cls(
             time=values["time"],
             user=values["user"],
@@ -91,7 +96,8 @@ class ActivityEntry:
             outcome=values["outcome"],
             detail=values["detail"],
             local_time=local_time(values["time"]),
-            search="\x00".join(values.values()).lower(),
+            search="\x00".join((*values.values(), context)).lower(),
+            context=context,
         )
 
     @property
@@ -123,6 +129,8 @@ class ActivityEntry:
 
 def _tooltip(entry: ActivityEntry) -> str:
     parts = [f"{entry.local_time} ({entry.time} UTC) · {entry.user}"]
+    if entry.context != entry.connection:
+        parts.append(f"{entry.context}: {entry.connection}")
     if entry.change:
         parts.append(entry.change)
     parts.append(entry.detail or "(no detail)")
@@ -137,14 +145,16 @@ class Column:
 
 
 ACTIVITY_COLUMNS: Sequence[Column] = (
-    Column("Time", lambda e: e.local_time, 150),
-    Column("User", lambda e: e.user, 90),
-    Column("Context", lambda e: e.connection, 150),
+    Column("Time", lambda e: e.local_time, 145),
+    Column("User", lambda e: e.user, 80),
+    Column("Context", lambda e: e.context or e.connection, 185),
     Column("Service", lambda e: e.service, 150),
-    Column("Action", lambda e: e.action, 120),
-    Column("From → To", lambda e: e.change, 330),
-    Column("Outcome", lambda e: e.outcome, 140),
+    Column("Action", lambda e: e.action, 130),
+    # A console command has no from/to: its command line (the detail) says what changed.
+    Column("From → To", lambda e: e.change or e.detail, 400),
+    Column("Outcome", lambda e: e.outcome, 160),
 )
+CHANGE_COLUMN = 5
 OUTCOME_COLUMN = 6
 
 
@@ -185,6 +195,12 @@ class ActivityModel(QAbstractTableModel):
             return self.columns[index.column()].text(entry)
         if role == Qt.ItemDataRole.ToolTipRole:
             return _tooltip(entry)
+        if (
+            index.column() == CHANGE_COLUMN
+            and not entry.change
+            and role == Qt.ItemDataRole.ForegroundRole
+        ):
+            return QBrush(QColor(MUTED_COLOUR))  # the detail standing in, not a from/to
         if index.column() == OUTCOME_COLUMN and entry.tone:
             if role == Qt.ItemDataRole.ForegroundRole:
                 return QBrush(QColor(TONE_COLOURS[entry.tone]))

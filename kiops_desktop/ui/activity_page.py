@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from .activity_model import (
+    CHANGE_COLUMN,
     KNOWN_ACTIONS,
     ActivityEntry,
     ActivityFilter,
@@ -106,9 +107,12 @@ class ActivityPage(QWidget):
         top.addWidget(self.action_combo)
         self.filter = QLineEdit(self)
         self.filter.setObjectName("activityFilter")
-        self.filter.setPlaceholderText("Filter by service, context, user, image, outcome…")
+        self.filter.setPlaceholderText("Filter by any text…")
         self.filter.setClearButtonEnabled(True)
-        self.filter.setMinimumWidth(280)
+        self.filter.setToolTip(
+            "Service, context, user, image, outcome, detail: every word must match"
+        )
+        self.filter.setMinimumWidth(260)
         top.addWidget(self.filter)
         self.export_button = QPushButton("Export CSV…", self)
         self.export_button.setObjectName("exportActivityButton")
@@ -135,7 +139,8 @@ class ActivityPage(QWidget):
         for number, column in enumerate(self.model.columns):
             if column.width:
                 self.table.setColumnWidth(number, column.width)
-        header.setStretchLastSection(True)
+        # The change takes the spare width (image names and rollback captions are long).
+        header.setSectionResizeMode(CHANGE_COLUMN, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 1)
 
         self.detail = QLabel(self)
@@ -160,11 +165,13 @@ class ActivityPage(QWidget):
             return
         path = self.session.audit.path
         audit = self.session.audit
+        # Deploys record an engine's address; the rest of the app calls it by its connection.
+        aliases = {f"{e.engine}:{e.host}": key for key, e in self.session.endpoints.items()}
 
         def job(ctx: TaskContext) -> tuple[Signature, list[ActivityEntry]]:
             # The signature first: an entry written while we read shows on the next poll.
             signature = _signature(path)
-            return signature, [ActivityEntry.of(raw) for raw in audit.entries()]
+            return signature, [ActivityEntry.of(raw, aliases) for raw in audit.entries()]
 
         handle = self.session.runner.submit(
             job,

@@ -44,10 +44,11 @@ class VerifyState:
         if result.ok:
             count = len(result.backup.volumes)
             return cls("ok", "ok", f"Every checksum matched ({count} archive(s)), checked at {at}.")
-        # Name the damaged archives themselves: an operator deciding whether a backup is still
-        # worth restoring needs to know which volume it would lose.
+        # Name the damaged archives by their volume: an operator deciding whether a backup is
+        # still worth restoring needs to know which volume it would lose (the file, in the
+        # tooltip, is one per volume).
         bad = [
-            f"{v.name or v.destination} ({v.file})"
+            v.name or v.source or v.destination
             for v in result.backup.volumes
             if any(f"({v.file})" in problem for problem in result.problems)
         ]
@@ -151,7 +152,7 @@ def _verify_colour(row: BackupRow) -> str | None:
 
 
 BACKUP_COLUMNS: Sequence[Column] = (
-    Column("Service", lambda r: r.backup.service, tooltip=_service_tooltip, width=170),
+    Column("Service", lambda r: r.backup.service, tooltip=_service_tooltip, width=150),
     Column(
         "Engine",
         _engine_text,
@@ -164,15 +165,11 @@ BACKUP_COLUMNS: Sequence[Column] = (
         lambda r: created_text(r.backup.created),
         sort_key=lambda r: r.backup.created,
         tooltip=lambda r: f"{r.backup.created} (UTC)",
-        width=150,
+        width=160,
     ),
-    Column(
-        "Image",
-        lambda r: f"{r.backup.image}  ·  {short_digest(r.backup)}",
-        tooltip=_image_tooltip,
-        width=300,
-    ),
-    Column("Volumes", _volumes_text, tooltip=_volumes_tooltip, width=160),
+    Column("Image", lambda r: r.backup.image, tooltip=_image_tooltip, width=260),
+    Column("Digest", lambda r: short_digest(r.backup), tooltip=_image_tooltip, width=150),
+    Column("Volumes", _volumes_text, tooltip=_volumes_tooltip, width=150),
     Column(
         "Size",
         lambda r: human_size(r.backup.size),
@@ -186,9 +183,10 @@ BACKUP_COLUMNS: Sequence[Column] = (
         sort_key=lambda r: (r.verify.state, r.verify.text),
         tooltip=lambda r: r.verify.tooltip,
         colour=_verify_colour,
-        width=120,
+        width=200,
     ),
 )
+IMAGE_COLUMN = 3
 
 
 class BackupsModel(QAbstractTableModel):

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..ops.backups import Backup, VerifyResult
 from .backups_model import (
+    IMAGE_COLUMN,
     BackupRow,
     BackupsModel,
     RowRole,
@@ -51,6 +54,18 @@ from .session import Session
 from .tasks import TaskContext, TaskHandle, error_text
 
 log = logging.getLogger(__name__)
+
+
+class _ElideDelegate(QStyledItemDelegate):
+    """One column elided differently from the view's default."""
+
+    def __init__(self, mode: Qt.TextElideMode, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._mode = mode
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Any) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = self._mode
 
 
 class BackupsPage(QWidget):
@@ -142,7 +157,7 @@ class BackupsPage(QWidget):
         self.table.setAlternatingRowColors(True)
         self.table.setSortingEnabled(True)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         header = self.table.horizontalHeader()
@@ -151,7 +166,11 @@ class BackupsPage(QWidget):
         for number, column in enumerate(self.model.columns):
             if column.width:
                 self.table.setColumnWidth(number, column.width)
-        header.setStretchLastSection(True)
+        # The image takes the spare width, and elides on the left: its tag is what matters.
+        header.setSectionResizeMode(IMAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.setItemDelegateForColumn(
+            IMAGE_COLUMN, _ElideDelegate(Qt.TextElideMode.ElideLeft, self.table)
+        )
         self.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # newest first
         self.table.doubleClicked.connect(lambda _: self.restore_selected())
         layout.addWidget(self.table, 1)

@@ -213,6 +213,15 @@ def replaced_items(plan: RestorePlan) -> list[str]:
     return items
 
 
+def _fit_height(dialog: QDialog) -> None:
+    """Size the dialog to its text at its width: the size hint of word-wrapped labels is taken
+    at a narrow width, which leaves a tall dialog with a hole above the buttons."""
+    layout = dialog.layout()
+    width = dialog.minimumWidth()
+    if layout is not None and layout.hasHeightForWidth():
+        dialog.resize(width, layout.totalHeightForWidth(width))
+
+
 class RestoreConfirmDialog(QDialog):
     """Non-blocking (``open()``, then a test clicks; STYLE.md §7); Cancel is the default."""
 
@@ -272,6 +281,8 @@ class RestoreConfirmDialog(QDialog):
             self.guard = TypedNameGuard(b.container_name, plan.connection, self)
             layout.addWidget(self.guard)
 
+        # Spare height goes below the text, not between the paragraphs.
+        layout.addStretch(1)
         buttons = QDialogButtonBox(self)
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.confirm_button = QPushButton(f"Restore {b.container_name}", self)
@@ -289,6 +300,7 @@ class RestoreConfirmDialog(QDialog):
             self.guard.satisfied_changed.connect(self.confirm_button.setEnabled)
             self.confirm_button.setEnabled(False)
         self.setMinimumWidth(640)
+        _fit_height(self)
 
     def _accept_if_allowed(self) -> None:
         if self.guard is None or self.guard.satisfied:
@@ -327,6 +339,7 @@ class DeleteBackupsDialog(QDialog):
         listing.setWordWrap(True)
         listing.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(listing)
+        layout.addStretch(1)
         buttons = QDialogButtonBox(self)
         self.cancel_button = buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.confirm_button = QPushButton("Delete", self)
@@ -339,3 +352,4 @@ class DeleteBackupsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.setMinimumWidth(520)
+        _fit_height(self)

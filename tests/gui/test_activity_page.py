@@ -89,6 +89,7 @@ def test_entries_newest_first_with_outcome_colours(
     assert top[2:5] == ["kiops-sandbox", "shop/storefront", "console command"]
     assert top[OUTCOME_COLUMN] == "failed (exit code 1)"
     assert cells(page, 1)[5] == "kiops-test/app:v1 → kiops-test/app:v-broken"
+    assert top[5] == "kubectl -n shop scale deployment/storefront --replicas=0"  # no from/to
     # Time in local time, seconds shown; the UTC original in the tooltip with the detail.
     raw = session.audit.entries()[-1]
     assert len(top[0]) == len("2026-11-29 21:24:30")
@@ -289,3 +290,29 @@ def test_hidden_page_does_not_poll(
     page.show()
     page.shutdown()
     assert not page._timer.isActive()
+
+
+def test_engine_addresses_shown_by_connection_name(
+    qtbot: Any, session: Session, make_page: Callable[[], ActivityPage]
+) -> None:
+    from kiops_desktop.connections.engines import EngineEndpoint
+
+    host = "unix:///run/user/1000/docker.sock"
+    session.endpoints = {
+        "docker:default": EngineEndpoint("docker", "default", host, True, "DOCKER_HOST")
+    }
+    # What ops.deploy records: the engine's address.
+    session.audit.append(
+        connection=f"docker:{host}", service="web", action="deploy", outcome="deployed"
+    )
+    page = make_page()
+    loaded(qtbot, page, 1)
+    assert cells(page, 0)[2] == "docker:default"
+    assert host in page.proxy.index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+    page.filter.setText("docker:default")
+    assert page.proxy.rowCount() == 1
+    with qtbot.waitSignal(page.exported, timeout=10_000):
+        page.export_csv(session.audit.path.with_name("out.csv"))
+    # The export keeps what the log says.
+    with session.audit.path.with_name("out.csv").open(encoding="utf-8", newline="") as f:
+        assert [r["connection"] for r in csv.DictReader(f)] == [f"docker:{host}"]
