@@ -476,7 +476,8 @@ class BackupsPage(QWidget):
         self._mutations -= 1
         self._idle()
         self.banner.show_message(outcome.sentence, "success")
-        self.refresh()
+        # No refresh here: the runner announces the service changed right after this, and
+        # this page (like every screen showing the service) reloads on that.
         self.restore_finished.emit(outcome)
 
     def _on_restore_failed(self, plan: RestorePlan, error: BaseException) -> None:
@@ -531,7 +532,8 @@ class BackupsPage(QWidget):
             on_error=self._on_delete_failed,
             on_progress=lambda message: self._busy(str(message)),
             owner=self,
-            key="backups:delete",
+            # No key: deleting a backup changes no service, so nothing else needs to reload
+            # (the page refreshes itself); the page runs one delete or restore at a time.
             mutation=True,
         )
         if handle is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
@@ -165,7 +166,7 @@ def run_restore(session: Session, plan: RestorePlan, progress: Callable[[str], N
     state = "runs again" if plan.will_start else "is back (stopped, as it was backed up)"
     volumes = len(backup.volumes)
     sentence = (
-        f"Restored {backup.container_name} from the backup of {created_text(backup.created)}: "
+        f"Restored {backup.container_name} from the backup of {backup_time(backup)}: "
         f"{backup.image} ({short_digest(backup)}) {state}"
         + (f", with its {volumes} volume(s) as they were." if volumes else ".")
     )
@@ -174,6 +175,18 @@ def run_restore(session: Session, plan: RestorePlan, progress: Callable[[str], N
 
 
 # --------------------------------------------------------------------------- the question
+
+
+def backup_time(backup: Backup) -> str:
+    """When the backup was taken, in local time and without an age: it goes into the audit
+    log, where "(3m)" would be wrong a minute later."""
+    try:
+        when = datetime.fromisoformat(backup.created.replace("Z", "+00:00"))
+    except ValueError:
+        return backup.created
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _html(text: str) -> str:

@@ -304,6 +304,8 @@ def test_restore_after_the_container_was_changed(
     assert wait_http(f"http://127.0.0.1:{app.port}/version") == "v2"
     listed(qtbot, page, 1)
 
+    changed: list[str] = []
+    session.events.service_changed.connect(changed.append)
     dialog = ask_restore(qtbot, page, backup)
     # It says exactly what gets replaced: the container and its current image, the volume.
     text = replaced_text(dialog)
@@ -324,8 +326,12 @@ def test_restore_after_the_container_was_changed(
     assert volume_files(app.ce, app.name) == files  # byte-identical, modes and owners too
     # The volume was put back, not merely written over: v2's start and new.txt are gone.
     assert start_history(app.ce, app.name) == ["v1", "v1"]
-    # The service's screens were told (the runner's "changed" after the mutation).
-    assert outcome.plan.service_key == f"{connection.replace(':', '/', 1)}//{app.name}"
+    # A mutation keyed by the service (Service.key): a deploy of it waits, and every screen
+    # showing it is told to reload once it is done.
+    key = f"{connection.replace(':', '/', 1)}//{app.name}"
+    assert outcome.plan.service_key == key
+    qtbot.waitUntil(lambda: key in changed, timeout=5_000)
+    session.events.service_changed.disconnect(changed.append)
 
     # The Activity page lists the deploy and the restore, newest first.
     activity = ActivityPage(session)
