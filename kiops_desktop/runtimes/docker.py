@@ -27,6 +27,7 @@ from kiops_desktop.runtimes.containers import (
     group_services,
     repo_digests_by_id,
 )
+from kiops_desktop.runtimes.registry import RegistryCredentials
 
 T = TypeVar("T")
 
@@ -57,11 +58,48 @@ def map_api_error(exc: Exception, what: str, connection: str, engine: str) -> er
     return errors.OperationError(f"{what}: {text}")
 
 
-def pull_error(exc: Exception, reference: str, engine: str, connection: str) -> Exception:
-    """Pull failures, told apart: unknown tag, registry down, anything else."""
+# What the engines say when a registry wants a login or refuses one (dockerd, containers/image).
+# "pull access denied ... repository does not exist" is not among them: Docker Hub answers it for
+# missing repositories too, so it stays a not-found.
+_AUTH_MARKERS = (
+    "no basic auth credentials",
+    "unauthorized",
+    "authentication required",
+    "incorrect username or password",
+    "invalid username/password",
+)
+
+
+def auth_config(credentials: RegistryCredentials | None) -> dict[str, str] | None:
+    """The registry login as the engines' ``X-Registry-Auth`` JSON wants it (in memory only)."""
+    if credentials is None:
+        return None
+    return {"username": credentials.username, "password": credentials.secret}
+
+
+def pull_error(
+    exc: Exception,
+    reference: str,
+    engine: str,
+    connection: str,
+    *,
+    with_login: bool = False,
+) -> Exception:
+    """Pull failures, told apart: login wanted or refused, unknown tag, registry down, anything
+    else. ``with_login``: whether credentials went with the pull (which sentence a 401 gets)."""
     text = str(getattr(exc, "explanation", None) or exc).lower()
     ref = parse_image_ref(reference)
     where = ref.registry or "Docker Hub"
+    if any(m in text for m in _AUTH_MARKERS) and "repository does not exist" not in text:
+        # The engine's text is not kept as a hint: it can quote the request that failed.
+        if with_login:
+            return errors.Unauthorized(
+                f"The registry {where} refused the login stored for it; update it in "
+                "Connections → Registry logins."
+            )
+        return errors.Unauthorized(
+            f"The registry {where} needs a login; add one in Connections → Registry logins."
+        )
     if "manifest unknown" in text or "not found" in text or "manifest for" in text:
         return errors.NotFound(
             f'The tag "{ref.tag or ref.digest}" of {ref.name} does not exist in {where}.'
@@ -264,13 +302,30 @@ class DockerEngine:
         except errors.NotFound:
             return []
 
-    def pull(self, reference: str) -> str:
+    def pull(self, reference: str, credentials: RegistryCredentials | None = None) -> str:
+        """Pull ``reference``; ``credentials`` go to the daemon in this request's
+        ``X-Registry-Auth`` header only. ``login()`` is never used: the SDK caches the login and
+        the CLI's equivalent persists it in config.json, which must never hold a secret of ours.
+        Without credentials the SDK sends what the user's own docker config has, as the CLI does.
+        """
         ref = parse_image_ref(reference)
+        tag = ref.digest or ref.tag or "latest"
+        with_login = credentials is not None
         try:
-            image = self.client.images.pull(ref.name, tag=ref.digest or ref.tag or "latest")
+            # The low-level stream, not images.pull(): that one drops an error reported inside the
+            # stream and then only says the image is not found.
+            for line in self.client.api.pull(
+                ref.name, tag=tag, stream=True, decode=True, auth_config=auth_config(credentials)
+            ):
+                if isinstance(line, dict) and line.get("error"):
+                    raise docker.errors.APIError(str(line["error"]))
+            sep = "@" if tag.startswith("sha256:") else ":"
+            image = self.client.api.inspect_image(f"{ref.name}{sep}{tag}")
         except (docker.errors.DockerException, requests.RequestException) as exc:
-            raise pull_error(exc, reference, self.name, self.connection) from exc
-        return str(image.id)
+            raise pull_error(
+                exc, reference, self.name, self.connection, with_login=with_login
+            ) from exc
+        return str(image["Id"])
 
     def create_like(self, inspect: dict[str, Any], image: str, name: str) -> str:
         old = self.image_config(inspect["Image"]) if inspect.get("Image") else None

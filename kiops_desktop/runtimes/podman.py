@@ -8,6 +8,7 @@ libpod endpoint, which can skip TLS for loopback registries like Docker does.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
@@ -35,11 +36,13 @@ from kiops_desktop.runtimes.containers import (
     repo_digests_by_id,
 )
 from kiops_desktop.runtimes.docker import (
+    auth_config,
     check_unix_socket,
     images_to_versions,
     pull_error,
     wait_healthy,
 )
+from kiops_desktop.runtimes.registry import RegistryCredentials
 
 
 class PodmanEngine:
@@ -64,12 +67,15 @@ class PodmanEngine:
         data: Any = None,
         stream: bool = False,
         compatible: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> Any:
         api = self._client.api
         if not self._answered:
             check_unix_socket(self.connection, self.name, what)
         try:
             kwargs: dict[str, Any] = {"params": params, "compatible": compatible}
+            if headers:
+                kwargs["headers"] = headers
             if method in ("post", "put"):
                 kwargs["data"] = data
             if method != "delete":
@@ -192,7 +198,10 @@ class PodmanEngine:
         img = self._image(image)
         return list(img.get("RepoDigests") or []) if img else []
 
-    def pull(self, reference: str) -> str:
+    def pull(self, reference: str, credentials: RegistryCredentials | None = None) -> str:
+        """Pull ``reference``; ``credentials`` travel in the ``X-Registry-Auth`` header (base64url
+        JSON, as libpod's pkg/auth decodes it), never in the query string, which the service may
+        log. Without credentials the service uses its own auth.json, as ``podman pull`` does."""
         ref = parse_image_ref(reference)
         host = ref.registry.split(":", 1)[0]
         params = {
@@ -201,9 +210,30 @@ class PodmanEngine:
             "tlsVerify": not (host.startswith("127.") or host == "localhost"),
             "quiet": True,
         }
-        response = self._req(
-            "post", "/images/pull", f"pulling {reference}", params=params, compatible=False
+        login = auth_config(credentials)
+        headers = (
+            {"X-Registry-Auth": base64.urlsafe_b64encode(json.dumps(login).encode()).decode()}
+            if login
+            else None
         )
+        with_login = credentials is not None
+        try:
+            response = self._req(
+                "post",
+                "/images/pull",
+                f"pulling {reference}",
+                params=params,
+                compatible=False,
+                headers=headers,
+            )
+        except errors.Unreachable:
+            raise
+        except errors.OperationError as exc:
+            # A refused login may come back as an HTTP error instead of inside the stream.
+            mapped = pull_error(exc, reference, self.name, self.connection, with_login=with_login)
+            if isinstance(mapped, errors.Unauthorized):
+                raise mapped from exc
+            raise
         # The libpod pull answers 200 and reports a failure inside its JSON stream.
         image_id, error = None, None
         for line in response.text.splitlines():
@@ -215,7 +245,11 @@ class PodmanEngine:
             error = item.get("error") or error
         if error or not image_id:
             raise pull_error(
-                RuntimeError(error or "no image id"), reference, self.name, self.connection
+                RuntimeError(error or "no image id"),
+                reference,
+                self.name,
+                self.connection,
+                with_login=with_login,
             )
         return f"sha256:{image_id}" if ":" not in image_id else str(image_id)
 
