@@ -30,8 +30,10 @@ from typing import Any
 
 import platformdirs
 
+from kiops_desktop.core.images import ImageRefError, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
+from kiops_desktop.runtimes.registry import DOCKER_HUB, CredentialLookup, RegistryCredentials
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -320,8 +322,10 @@ class BackupStore:
         *,
         start: bool | None = None,
         progress: Progress | None = None,
+        credentials: CredentialLookup | None = None,
     ) -> str:
         """Recreate the container as backed up (old image, old config) with its volume contents.
+        ``credentials``: registry logins by host, used only if the image has to be pulled again.
 
         An existing container of that name is replaced; named volumes are emptied (recreated with
         the same driver/options/labels) before their archive goes back, so files added since the
@@ -338,7 +342,7 @@ class BackupStore:
         check = self.verify(backup)
         if not check.ok:
             raise errors.Refused(f"Not restoring: {check}")
-        image = self._restorable_image(engine, backup)
+        image = self._restorable_image(engine, backup, credentials)
         safety: Backup | None = None
         if engine.exists(name):
             report("safety", f"Backing up the current {name} so a failed restore can put it back")
@@ -364,7 +368,7 @@ class BackupStore:
                     _recreate(
                         engine,
                         safety,
-                        self._restorable_image(engine, safety),
+                        self._restorable_image(engine, safety, credentials),
                         safety.manifest.get("state") == "running",
                         _no_progress,
                         ["putting it back"],
@@ -387,7 +391,9 @@ class BackupStore:
             self.delete(safety)
         return new_id
 
-    def _restorable_image(self, engine: ContainerEngine, backup: Backup) -> str:
+    def _restorable_image(
+        self, engine: ContainerEngine, backup: Backup, credentials: CredentialLookup | None = None
+    ) -> str:
         """The image to recreate on: the backup's exact image id (its reference when that still
         names it), pulled by digest or reference if gone. Raises, touching nothing, when the
         exact image cannot be had."""
@@ -396,7 +402,7 @@ class BackupStore:
             digests = backup.manifest.get("repo_digests") or []
             source = digests[0] if digests else backup.image
             try:
-                engine.pull(source)
+                engine.pull(source, registry_login(credentials, source))
             except errors.OperationError as exc:
                 raise type(exc)(
                     f"Nothing was restored: the image {backup.image} ({image[:19]}) that backup "
@@ -411,6 +417,21 @@ class BackupStore:
                 )
         # Create on the image id (exactly the old image) but keep the human reference visible.
         return backup.image if engine.image_id(backup.image) == image else image
+
+
+def registry_login(
+    credentials: CredentialLookup | None, reference: str
+) -> RegistryCredentials | None:
+    """The stored login for the registry ``reference`` names (``docker.io`` when it names none),
+    or None. A keyring that cannot be read raises its OperationError: pulling anonymously instead
+    would only end in a misleading "needs a login"."""
+    if credentials is None:
+        return None
+    try:
+        registry = parse_image_ref(reference).registry.lower()
+    except ImageRefError:
+        return None  # the pull itself will say what is wrong with the reference
+    return credentials(registry or DOCKER_HUB)
 
 
 SAFETY_DIR = ".restore-safety"  # hidden: ``list`` skips dot folders, so these never show

@@ -16,9 +16,10 @@ from dataclasses import dataclass, replace
 
 from kiops_desktop.core.images import ImageRefError, parse_image_ref
 from kiops_desktop.ops.audit import AuditLog
-from kiops_desktop.ops.backups import Backup, BackupStore, volume_digest
+from kiops_desktop.ops.backups import Backup, BackupStore, registry_login, volume_digest
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine
+from kiops_desktop.runtimes.registry import CredentialLookup
 
 Progress = Callable[[str, str], None]
 
@@ -61,9 +62,12 @@ def deploy(
     audit: AuditLog | None = None,
     service: str | None = None,
     keep: int | None = None,
+    credentials: CredentialLookup | None = None,
 ) -> DeployResult:
     """``keep``: after a successful deploy, keep only that many newest backups of the service
-    (at least the one just taken); None keeps them all."""
+    (at least the one just taken); None keeps them all. ``credentials``: registry logins by host
+    (``CredentialStore.registry_lookup()``), asked only when the image has to be pulled; the
+    secret goes to the engine for that pull and nowhere else (not the result, not the audit)."""
     report = progress or _no_progress
     from_image = ""
     svc = service or container
@@ -114,7 +118,12 @@ def deploy(
         image_id = None if ref.registry else engine.image_id(target_reference)
         if image_id is None:
             report("pull", f"Pulling {target_reference}")
-            image_id = engine.pull(target_reference)
+            login = registry_login(credentials, target_reference)
+            # Without a login the call keeps its one-argument form: engine wrappers written before
+            # pulls took credentials (the deploy dialog's cancel wrapper) keep working.
+            image_id = (
+                engine.pull(target_reference, login) if login else engine.pull(target_reference)
+            )
         if image_id == old.get("Image"):
             raise errors.Refused(f"{name} already runs {target_reference} ({image_id[:19]}).")
         aside = f"{name}{OLD_SUFFIX}"
@@ -194,6 +203,7 @@ def deploy(
             from_image,
             target_reference,
             stage,
+            credentials,
         )
         return finish(replace(restored, failed_logs=failed_logs))
     if keep is not None and saved is not None:
@@ -227,6 +237,7 @@ def _restore(
     from_image: str,
     target: str,
     stage: str,
+    credentials: CredentialLookup | None = None,
 ) -> DeployResult:
     why = f"The deploy of {target} failed while {stage} ({cause})"
     volumes_restored = False
@@ -248,7 +259,7 @@ def _restore(
             # leaving nothing.
             if engine.exists(aside) and not engine.exists(name):
                 engine.rename(aside, name)
-            container_id = store.restore(engine, saved, start=True)
+            container_id = store.restore(engine, saved, start=True, credentials=credentials)
             volumes_restored = changed
             detail = (
                 "volume contents restored from the backup"
