@@ -217,6 +217,14 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(self._on_activated)
         layout.addWidget(self.table, 1)
         self.add_page("Services", services_page)
+        # Backups and Activity read their data when first shown, never before the first paint.
+        from .activity_page import ActivityPage
+        from .backups_page import BackupsPage
+
+        self.backups_page = BackupsPage(self.session, self.pages)
+        self.add_page("Backups", self.backups_page)
+        self.activity_page = ActivityPage(self.session, self.pages)
+        self.add_page("Activity", self.activity_page)
 
         self.splitter.addWidget(side)
         self.splitter.addWidget(self.pages)
@@ -249,10 +257,11 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(lambda _=False, c=combo: (c.setFocus(), c.showPopup()))
             self.addAction(action)
-        services = QAction(self)
-        services.setShortcut(QKeySequence("Ctrl+1"))
-        services.triggered.connect(lambda: self.nav.setCurrentRow(0))
-        self.addAction(services)
+        for number in range(self.nav.count()):
+            page = QAction(self)
+            page.setShortcut(QKeySequence(f"Ctrl+{number + 1}"))  # Ctrl+1 services, 2, 3 …
+            page.triggered.connect(lambda _=False, n=number: self.nav.setCurrentRow(n))
+            self.addAction(page)
         close = QAction(self)
         close.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
         close.triggered.connect(self.close)
@@ -704,6 +713,8 @@ class MainWindow(QMainWindow):
         self._age_timer.stop()
         for dialog in list(self.dialogs.values()):
             dialog.close()
+        self.backups_page.shutdown()
+        self.activity_page.shutdown()
         self.session.close()
         for hook in self._closing_hooks:
             try:

@@ -160,14 +160,14 @@ def test_production_badge_in_the_table(qtbot: Any, demo_cluster: Cluster, tmp_pa
 def test_window_state_survives_a_restart(qtbot: Any, demo_cluster: Cluster) -> None:
     window = open_window(qtbot, "--kubeconfig", str(demo_cluster.kubeconfig))
     wait_loaded(qtbot, window)
-    window.resize(733, 555)
+    window.resize(790, 555)
     window.namespace_combo.setCurrentIndex(window.namespace_combo.findData("payments"))
     window.table.setColumnWidth(0, 222)
     window.close()
     again = open_window(qtbot, "--kubeconfig", str(demo_cluster.kubeconfig))
     wait_loaded(qtbot, again)
     qtbot.waitUntil(lambda: again.namespace_combo.currentData() == "payments")
-    assert (again.size().width(), again.size().height()) == (733, 555)
+    assert (again.size().width(), again.size().height()) == (790, 555)
     assert again.table.columnWidth(0) == 222
     assert shown_names(again) == ["payments/api", "payments/ledger"]
 
@@ -197,3 +197,31 @@ def test_services_model_passes_qtmodeltester(
     wait_loaded(qtbot, window)
     qtmodeltester.check(window.model)
     qtmodeltester.check(window.proxy)
+
+
+def test_backups_and_activity_pages_by_keyboard(qtbot: Any, demo_cluster: Cluster) -> None:
+    from kiops_desktop.ops.audit import AuditLog
+
+    window = open_window(qtbot, "--kubeconfig", str(demo_cluster.kubeconfig))
+    wait_loaded(qtbot, window)
+    assert [window.nav.item(i).text() for i in range(window.nav.count())] == [
+        "Services",
+        "Backups",
+        "Activity",
+    ]
+    window.session.audit.append(
+        connection="kiops-sandbox",
+        service="shop/cart",
+        action="rollback",
+        outcome="succeeded",
+        from_="revision 3",
+        to="revision 2",
+    )
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget().objectName() == "activityPage"
+    qtbot.waitUntil(lambda: len(window.activity_page.shown_entries()) == 1, timeout=15_000)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget().objectName() == "backupsPage"
+    qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert window.pages.currentWidget().objectName() == "servicesPage"
+    assert isinstance(window.session.audit, AuditLog)
