@@ -176,7 +176,7 @@ class Session:
         detail: str = "",
     ) -> None:
         self.audit.append(
-            connection=service.context,
+            connection=service.connection,  # "docker:NAME" for engines, as the pages show it
             service=service.title,
             action=action,
             outcome=outcome,
