@@ -17,13 +17,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.install-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help venv install system-deps lint format test bench demo screenshots clean
+.PHONY: help venv install system-deps lint format test bench demo screenshots package clean
 
 help:
 	@echo "make demo         set up, then run kiops-desktop --demo on the embedded sandbox cluster"
 	@echo "make test         set up, lint, run the whole suite (PYTEST_ARGS='-k foo' to narrow)"
 	@echo "make bench        run the benchmarks (tests/bench) and print their results"
 	@echo "make screenshots  render the app's screens to docs/screenshots (offscreen, demo sandbox)"
+	@echo "make package      build the Linux installers into dist/ (PyInstaller one-folder, .deb, .tar.gz)"
 	@echo "make lint         ruff check, ruff format --check, mypy"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make install      create .venv and pip install -e '.[test]' (only when pyproject changed)"
@@ -70,6 +71,13 @@ demo: install
 
 screenshots: install
 	QT_QPA_PLATFORM=offscreen $(BIN)/python scripts/screenshots.py docs/screenshots
+
+# PyInstaller comes from the `packaging` extra, installed on first use; the spec and the recipes
+# live in packaging/ (packaging/README.md). Smoke test: bash packaging/linux/smoke-test.sh
+package: system-deps install
+	@$(BIN)/pyinstaller --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet -e '.[packaging]'
+	$(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller packaging/kiops-desktop.spec
+	PYTHON=$(BIN)/python bash packaging/linux/build-deb.sh dist
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .benchmarks $(STAMP)
