@@ -136,7 +136,8 @@ for package in "${base_depends[@]}" $(printf '%s\n' "${!derived[@]}" | sort); do
     seen["$package"]=1
     depends+=("$package")
 done
-depends_line="$(IFS=,; echo "${depends[*]}" | sed 's/,/, /g')"
+depends_line="$(printf '%s, ' "${depends[@]}")"
+depends_line="${depends_line%, }"
 installed_kib="$(du -sk --exclude=DEBIAN "$pkg" | cut -f1)"
 
 cat >"$pkg/DEBIAN/control" <<EOF

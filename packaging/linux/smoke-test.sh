@@ -18,7 +18,9 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 deb="${1:-}"
 if [ -z "$deb" ]; then
-    deb="$(ls -t "$root"/dist/kiops-desktop_*.deb 2>/dev/null | head -n1 || true)"
+    # The most recent build: version strings do not sort reliably as file names.
+    deb="$(find "$root/dist" -maxdepth 1 -name 'kiops-desktop_*.deb' -printf '%T@ %p\n' \
+        2>/dev/null | sort -rn | head -n1 | cut -d' ' -f2- || true)"
 fi
 if [ -z "$deb" ] || [ ! -f "$deb" ]; then
     echo "smoke-test: no .deb to test (run make package first)" >&2
