@@ -49,6 +49,7 @@ from ..runtimes.errors import OperationError
 from .banner import Banner
 from .deploy_versions import (
     VersionList,
+    deployable,
     filter_versions,
     load_versions,
     run_deploy,
@@ -278,14 +279,13 @@ class DeployDialog(QDialog):
         self.outcome: DeployResult | None = None
         self.confirm_dialog: ConfirmDeployDialog | None = None
         self._shown: list[ImageVersion] = []
-        self._typed_target: str | None = None
         self._loading = False
         self._handle: TaskHandle | None = None
         self._rows_state: dict[str, str] = {}
         self._active_row: str | None = None
         self._cancel_asked = False
         self.setWindowTitle(f"Deploy {service.title} — {service.connection} — KIOPS Desktop")
-        self.resize(820, 640)
+        self.resize(780, 540)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(14, 12, 14, 12)
@@ -578,11 +578,16 @@ class DeployDialog(QDialog):
         self.reload_button.setEnabled(True)
         self.listing = listing
         r = listing.running
-        digest = f" · {short_digest(r.digest)}" if r.digest else ""
-        state = "" if r.state == "running" else f" · <b style='color:#c62828'>{escape(r.state)}</b>"
+        ident = (
+            short_digest(r.digest)
+            if r.digest
+            else "image id " + short_digest(r.image_id).removeprefix("sha256:")
+        )
+        colour = "#2e7d32" if r.state == "running" else "#c62828"
         self.running_label.setText(
             f"<span style='font-size:11pt'>{_code(r.image or r.image_id)}</span>"
-            f"<span style='color:{MUTED}'>{escape(digest)}{state}</span>"
+            f"&nbsp;&nbsp;<span style='color:{MUTED}'>{escape(ident)} · </span>"
+            f"<span style='color:{colour}'>{escape(r.state)}</span>"
         )
         self._apply_filter(keep_choice=False)
         self.versions_loaded.emit()
@@ -702,15 +707,13 @@ class DeployDialog(QDialog):
         try:
             # Nothing listed matches: what the operator typed may still name an image exactly
             # (a full digest, a tag the list missed, repo@digest).
-            return (
-                resolve_target(
-                    listing.versions,
-                    text,
-                    repository=listing.running.repository,
-                    revisions=listing.revisions,
-                ),
-                "",
+            resolved = resolve_target(
+                listing.versions,
+                text,
+                repository=listing.running.repository,
+                revisions=listing.revisions,
             )
+            return deployable(resolved), ""
         except OperationError as exc:
             return None, exc.sentence
 
@@ -846,7 +849,9 @@ class DeployDialog(QDialog):
         self._show_row("restore", False)
         if not backup:
             self._set_row("backup", "skipped", "Auto-backup is off")
-        self.progress_bar.setRange(0, 0)
+        # One notch per row of the normal path (restore excluded): progress the operator can read.
+        self.progress_bar.setRange(0, len(ORDER) - 1)
+        self.progress_bar.setValue(0)
         self.outcome_label.hide()
         self.backup_used_label.hide()
         self.failed_logs.hide()
@@ -899,6 +904,7 @@ class DeployDialog(QDialog):
                 self._set_row(key, "done")
         self._set_row(row, "running", str(message))
         self._active_row = row
+        self.progress_bar.setValue(ORDER.index(row))
         if row not in ("pull", "backup"):
             # The old container is being touched: from here the deploy runs to its end.
             self.stop_button.setEnabled(False)
@@ -919,11 +925,9 @@ class DeployDialog(QDialog):
     def _on_deployed(self, result: DeployResult) -> None:
         self._handle = None
         self.outcome = result
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(1)
+        self.progress_bar.setValue(self.progress_bar.maximum())
         self.stop_button.hide()
         active = self._active_row
-        name = escape(self.container)
         if result.outcome == "deployed":
             for key in ORDER[:-1]:
                 if self._rows_state.get(key) in ("pending", "running"):
@@ -949,9 +953,8 @@ class DeployDialog(QDialog):
             self._set_row("restore", "done" if restored else "failed", None)
             if restored:
                 head = (
-                    f"<b style='color:#c62828'>The deploy failed; the previous version was "
-                    f"restored.</b> {name} runs {_code(result.from_image)} again.<br>"
-                    f"{escape(result.sentence)}"
+                    "<b style='color:#c62828'>The deploy failed; the previous version was "
+                    f"restored.</b><br>{escape(result.sentence)}"
                 )
             else:
                 head = (
@@ -980,9 +983,6 @@ class DeployDialog(QDialog):
             if active is not None:
                 cancelled = self._cancel_asked
                 self._set_row(active, "skipped" if cancelled else "failed")
-            for key in ORDER:
-                if self._rows_state.get(key) == "pending":
-                    self._set_row(key, "skipped")
             self._show_row("restore", False)
             colour = "#b45309"
             head = (
@@ -991,6 +991,11 @@ class DeployDialog(QDialog):
                 + f"</b> {escape(result.sentence)}"
             )
             backup = ""
+        if result.outcome != "deployed":
+            # Steps that never ran after a failure: say so rather than leave them waiting.
+            for key in ORDER:
+                if self._rows_state.get(key) == "pending":
+                    self._set_row(key, "skipped")
         self.outcome_label.setText(head)
         self.outcome_label.show()
         self.backup_used_label.setText(backup)

@@ -197,7 +197,11 @@ def where_text(v: ImageVersion) -> str:
 def version_label(v: ImageVersion, now: datetime | None = None) -> str:
     """``v2 · sha256:0123456789ab · 3d ago · local + registry``, the running one marked."""
     name = v.tag if v.tag else "pinned digest"
-    ident = short_digest(v.digest) if v.digest else short_digest(v.image_id or "")
+    # A registry digest when one is known; else the local image id, said so (they differ).
+    if v.digest:
+        ident = short_digest(v.digest)
+    else:
+        ident = "id " + short_digest(v.image_id or "").removeprefix("sha256:")
     parts = [name, ident, age_of(v.created, now), where_text(v)]
     text = " · ".join(p for p in parts if p)
     return f"● {text}  (running)" if v.running else text
@@ -237,12 +241,21 @@ def filter_versions(
     return found
 
 
+def deployable(reference: str) -> str:
+    """The reference as ``ops.deploy`` should get it: Podman names local-only images
+    ``localhost/REPO``, and a reference naming a registry is pulled from it, so ``localhost/`` (no
+    port: not a registry here) is dropped; Podman resolves the short name to the local image."""
+    if reference.startswith("localhost/"):
+        return reference.removeprefix("localhost/")
+    return reference
+
+
 def target_for(v: ImageVersion, *, pin: bool) -> str:
     """What to deploy for a chosen version: its tag, or ``repository@digest`` when pinned (or
     when no tag names it any more)."""
     if (pin or not v.tag) and v.digest:
-        return f"{v.repository}@{v.digest}"
-    return v.reference
+        return deployable(f"{v.repository}@{v.digest}")
+    return deployable(v.reference)
 
 
 # --------------------------------------------------------------------------- the deploy job
