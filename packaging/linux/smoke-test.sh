@@ -100,4 +100,23 @@ for expected in "(frozen," "ok    history: deployment.apps/storefront" \
     "self-test passed"; do
     grep -qF -- "$expected" "$work/self-test.log" || fail "the self-test report lacks: $expected"
 done
+
+# The same on a real X server when Xvfb is there: the xcb platform plugin and its system
+# libraries are what a desktop uses, offscreen loads neither.
+if command -v xvfb-run >/dev/null; then
+    set +e
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$work/home" LANG=C.UTF-8 TMPDIR="$work" \
+        QT_QPA_PLATFORM=xcb xvfb-run -a -s "-screen 0 1600x1000x24 -nolisten tcp" \
+        bash "$root/scripts/keyring-session.sh" "$launcher" --self-test --self-test-timeout 120 \
+        >"$work/self-test-xcb.log" 2>&1
+    code=$?
+    set -e
+    if [ "$code" -ne 0 ] || ! grep -qF "Qt platform xcb)" "$work/self-test-xcb.log"; then
+        cat "$work/self-test-xcb.log" >&2
+        fail "the installed app's --self-test on an X server (xcb) exited $code"
+    fi
+    echo "smoke-test: the self-test also passed on an X server (xcb, Xvfb)"
+else
+    echo "smoke-test: note: xvfb-run is not installed, the xcb platform was not tried"
+fi
 echo "smoke-test: passed"
