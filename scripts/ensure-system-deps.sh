@@ -43,6 +43,21 @@ PACKAGES=(
     gnome-keyring
     dbus-daemon
     libsecret-tools
+    # installers (make package, packaging/linux/smoke-test.sh): the frozen app is also started
+    # on a real X display (Xvfb); actionlint checks the workflow's scripts with shellcheck, and
+    # the .desktop file is validated
+    xvfb
+    xauth
+    libxcb-cursor0
+    libxcb-icccm4
+    libxcb-keysyms1
+    libxcb-image0
+    libxcb-randr0
+    libxcb-render-util0
+    libxcb-shape0
+    libxcb-xkb1
+    shellcheck
+    desktop-file-utils
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KIOPS_HOME"] = tempfile.mkdtemp(prefix="kiops-shots-")
 
-from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
 
