@@ -7,6 +7,7 @@ production guard, and an audit entry for every deploy."""
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -307,12 +308,22 @@ def test_cancel_before_the_switch_changes_nothing(
     dialog.deploy_button.click()
     question = dialog.confirm_dialog
     assert question is not None
+    # Another change of the service holds the runner's queue for it, so the deploy waits its
+    # turn and the cancel reliably comes before its first step.
+    release = threading.Event()
+    session.runner.submit(
+        lambda ctx: release.wait(30),
+        description="an earlier change of the service",
+        key=dialog.service.key,
+        mutation=True,
+    )
     with qtbot.waitSignal(dialog.deploy_finished, timeout=WAIT_MS) as finished:
         question.confirm_button.click()
-        # At once, as the operator would while the image is being resolved: the job has yet to
-        # reach its first step.
+        assert dialog.deploying
         assert dialog.stop_button.isEnabled()
         dialog.stop_button.click()
+        assert dialog.stop_button.text() == "Cancelling…"
+        release.set()
     result = finished.args[0]
     assert result.outcome == "refused", result.sentence
     assert "cancelled" in result.sentence
