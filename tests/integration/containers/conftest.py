@@ -55,6 +55,8 @@ import docker
 import podman
 import pytest
 
+from tests.integration.containers import engines_state
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 ENGINES_SH = REPO_ROOT / "scripts" / "engines.sh"
 BUSYBOX = Path("/bin/busybox")  # Debian's busybox-static
@@ -355,12 +357,30 @@ def _parse_env(stdout: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def engines() -> Iterator[Engines]:
-    """Start dockerd, Podman's service and the registry; build the test images; stop at the end."""
+    """Start dockerd, Podman's service and the registry; build the test images; stop at the end.
+
+    Started once per pytest process however many modules import this fixture (engines_state)."""
+    state = engines_state.STATE
+    if state.engines is None:
+        state.runner = _run_engines()
+        state.engines = next(state.runner)
+    state.users += 1
+    try:
+        yield state.engines
+    finally:
+        state.users -= 1
+        if state.users == 0 and state.runner is not None:
+            runner, state.runner, state.engines = state.runner, None, None
+            with contextlib.suppress(StopIteration):
+                next(runner)
+
+
+def _run_engines() -> Iterator[Engines]:
     if os.geteuid() != 0:
         pytest.fail("the container tests need root (dockerd, rootful podman), as CI has")
     run_dir = Path(tempfile.mkdtemp(prefix="kiops-engines-", dir="/tmp"))  # short socket paths
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k not in ("DOCKER_HOST", "CONTAINER_HOST")},
         "KIOPS_REGISTRY_PORT": str(free_port()),
         # If this process dies without its teardown, engines.sh's watchdog stops the engines.
         "KIOPS_ENGINES_OWNER_PID": str(os.getpid()),
