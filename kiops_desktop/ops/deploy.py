@@ -114,8 +114,10 @@ def deploy(
         old_running = (old.get("State") or {}).get("Status") == "running"
         report("pull", f"Resolving {target_reference}")
         # Unqualified references that exist locally are used as they are: pulling them would
-        # ask Docker Hub, which an air-gapped operator may not reach.
-        image_id = None if ref.registry else engine.image_id(target_reference)
+        # ask Docker Hub, which an air-gapped operator may not reach. Podman names images it
+        # built or imported "localhost/REPO:TAG": a local namespace, not a registry to pull from.
+        local_only = not ref.registry or ref.registry == "localhost"
+        image_id = engine.image_id(target_reference) if local_only else None
         if image_id is None:
             report("pull", f"Pulling {target_reference}")
             login = registry_login(credentials, target_reference)

@@ -351,8 +351,14 @@ class DockerEngine:
             self.client.api.remove_container(container, force=True)
 
     def reset_volume(self, name: str) -> None:
+        """Empty the named volume by recreating it with its driver, options and labels; a volume
+        that is gone (``compose down -v``) is created, so a restore can refill it."""
         with self._errors(f"recreating volume {name}"):
-            vol = self.client.api.inspect_volume(name)
+            try:
+                vol = self.client.api.inspect_volume(name)
+            except docker.errors.NotFound:
+                self.client.api.create_volume(name)
+                return
             self.client.api.remove_volume(name)
             self.client.api.create_volume(
                 name,

@@ -293,7 +293,13 @@ class PodmanEngine:
         )
 
     def reset_volume(self, name: str) -> None:
-        vol = self._req("get", f"/volumes/{name}", f"inspecting volume {name}").json()
+        """As Docker's: recreate the volume empty, or create it when it is gone."""
+        try:
+            vol = self._req("get", f"/volumes/{name}", f"inspecting volume {name}").json()
+        except errors.NotFound:
+            body: dict[str, Any] = {"Name": name, "Driver": "local"}
+            self._req("post", "/volumes/create", f"creating volume {name}", data=json.dumps(body))
+            return
         self._req("delete", f"/volumes/{name}", f"removing volume {name}")
         body = {
             "Name": name,

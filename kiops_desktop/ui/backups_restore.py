@@ -151,7 +151,11 @@ def run_restore(session: Session, plan: RestorePlan, progress: Callable[[str], N
     try:
         engine = session.engine(plan.connection)
         new_id = session.backups().restore(
-            engine, backup, progress=lambda _step, message: progress(message)
+            engine,
+            backup,
+            progress=lambda _step, message: progress(message),
+            # the backup's image may have to come back from a registry that needs a login
+            credentials=session.credentials().registry_lookup(),
         )
     except Exception as exc:
         sentence = (

@@ -548,14 +548,12 @@ class DeployDialog(QDialog):
         session, service, container = self.session, self.service, self.container
 
         def job(ctx: TaskContext) -> VersionList:
-            from ..connections.credentials import CredentialStore
-
             return load_versions(
                 session.engine(service.connection),
                 container,
                 store=session.backups(),
                 service=service.title,
-                credentials=CredentialStore().registry_lookup(),
+                credentials=session.credentials().registry_lookup(),
             )
 
         handle = self.session.runner.submit(
@@ -816,6 +814,7 @@ class DeployDialog(QDialog):
                 audit=session.audit,
                 cancel=ctx.cancel_event,
                 progress=lambda step, message: ctx.progress((step, message)),
+                credentials=session.credentials().registry_lookup(),
             )
 
         handle = session.runner.submit(

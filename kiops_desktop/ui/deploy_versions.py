@@ -23,7 +23,13 @@ from ..ops.deploy import DeployResult, deploy
 from ..ops.versions import find_by_commit, image_revisions, image_versions, short_digest
 from ..runtimes import errors
 from ..runtimes.containers import ContainerEngine
-from ..runtimes.registry import DOCKER_HUB, RegistryClient, parse_created
+from ..runtimes.registry import (
+    DOCKER_HUB,
+    CredentialLookup,
+    RegistryClient,
+    RegistryCredentials,
+    parse_created,
+)
 from .pods_columns import human_duration
 
 log = logging.getLogger(__name__)
@@ -289,8 +295,8 @@ class _CancellableEngine:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._engine, name)
 
-    def pull(self, reference: str) -> str:
-        image_id = self._engine.pull(reference)
+    def pull(self, reference: str, credentials: RegistryCredentials | None = None) -> str:
+        image_id = self._engine.pull(reference, credentials)
         self._points.check()
         return image_id
 
@@ -328,6 +334,7 @@ def run_deploy(
     audit: AuditLog | None,
     cancel: threading.Event,
     progress: Callable[[str, str], None],
+    credentials: CredentialLookup | None = None,
 ) -> DeployResult:
     """``ops.deploy.deploy`` with cancel points before the switch (see ``_CancelPoints``)."""
     points = _CancelPoints(cancel)
@@ -350,4 +357,5 @@ def run_deploy(
         audit=audit,
         service=service,
         keep=keep,
+        credentials=credentials,
     )

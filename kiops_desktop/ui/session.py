@@ -19,6 +19,7 @@ from ..ops.audit import AuditLog
 from .tasks import TaskRunner
 
 if TYPE_CHECKING:
+    from ..connections.credentials import CredentialStore
     from ..connections.engines import EngineEndpoint
     from ..connections.kubeconfig import Kubeconfig
     from ..ops.backups import BackupStore
@@ -144,6 +145,13 @@ class Session:
         if engine is not created:
             created.close()
         return engine
+
+    def credentials(self) -> CredentialStore:
+        """The keyring-backed credential store, as the settings allow (worker threads: the
+        keyring may block on D-Bus or an unlock prompt)."""
+        from ..connections.credentials import CredentialStore
+
+        return CredentialStore(allow_file_keyring=self.settings.file_keyring)
 
     def backups(self) -> BackupStore:
         from ..ops.backups import BackupStore
