@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["KIOPS_HOME"] = tempfile.mkdtemp(prefix="kiops-shots-")
 
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QApplication, QPlainTextEdit, QWidget
 
 OUT = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")
 
@@ -64,7 +64,9 @@ def main() -> int:
     assert isinstance(dialog, OperationsDialog)
     dialog.resize(1180, 760)
     deployment = dialog.tab("deploymentTab")
-    wait_for("the history", lambda: bool(deployment.findChild(QWidget, "historyText").toPlainText()))  # type: ignore[union-attr]
+    history = deployment.findChild(QPlainTextEdit, "historyText")
+    assert history is not None
+    wait_for("the history", lambda: bool(history.toPlainText()))
     deployment.select_revision(4)  # type: ignore[attr-defined]
     save(dialog, "operations-deployment")
 
