@@ -61,6 +61,7 @@ def deploy(
     progress: Progress | None = None,
     audit: AuditLog | None = None,
     service: str | None = None,
+    connection: str | None = None,
     keep: int | None = None,
     credentials: CredentialLookup | None = None,
 ) -> DeployResult:
@@ -75,7 +76,8 @@ def deploy(
     def finish(result: DeployResult) -> DeployResult:
         if audit is not None:
             audit.append(
-                connection=f"{engine.name}:{engine.connection}",
+                # The name the operator knows ("docker:default"); the socket address otherwise.
+                connection=connection or f"{engine.name}:{engine.connection}",
                 service=result.service,
                 action="deploy",
                 from_=result.from_image,

@@ -815,6 +815,7 @@ class DeployDialog(QDialog):
                 cancel=ctx.cancel_event,
                 progress=lambda step, message: ctx.progress((step, message)),
                 credentials=session.credentials().registry_lookup(),
+                connection=service.connection,
             )
 
         handle = session.runner.submit(

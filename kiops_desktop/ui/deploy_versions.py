@@ -335,6 +335,7 @@ def run_deploy(
     cancel: threading.Event,
     progress: Callable[[str, str], None],
     credentials: CredentialLookup | None = None,
+    connection: str | None = None,
 ) -> DeployResult:
     """``ops.deploy.deploy`` with cancel points before the switch (see ``_CancelPoints``)."""
     points = _CancelPoints(cancel)
@@ -358,4 +359,5 @@ def run_deploy(
         service=service,
         keep=keep,
         credentials=credentials,
+        connection=connection,
     )

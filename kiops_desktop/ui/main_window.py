@@ -508,7 +508,7 @@ class MainWindow(QMainWindow):
         for state in self.contexts.values():
             production = " · PROD" if self.session.is_production(state.name) else ""
             if state.state == "ok":
-                mark, detail = "●", f"{state.count} services"
+                mark, detail = "●", _count(state.count, "service")
             elif state.state == "loading":
                 mark, detail = "○", "loading…"
             else:
@@ -573,7 +573,9 @@ class MainWindow(QMainWindow):
         shown = self.proxy.rowCount()
         failing = sum(1 for s in self.contexts.values() if s.state == "error")
         loading = sum(1 for s in self.contexts.values() if s.state == "loading")
-        parts = [f"{shown} of {total} services" if shown != total else f"{total} services"]
+        parts = [
+            f"{shown} of {_count(total, 'service')}" if shown != total else _count(total, "service")
+        ]
         parts.append(f"{len(self.contexts)} context" + ("" if len(self.contexts) == 1 else "s"))
         if loading:
             parts.append(f"{loading} loading")
@@ -722,6 +724,10 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("Clean-up at exit failed")
         super().closeEvent(event)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def _str(value: object) -> str | None:

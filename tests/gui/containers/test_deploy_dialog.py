@@ -124,6 +124,7 @@ def test_deploy_v1_to_v2(qtbot: Any, engine: Engine, session: Session) -> None:
     assert entry["to"].endswith(f"{APP_REPO}:v2")
     assert entry["from"].endswith(f"{APP_REPO}:v1")
     assert entry["service"] == name
+    assert entry["connection"] == dialog.service.connection  # "docker:default", as shown
 
 
 def test_broken_image_restores_the_previous_version(
