@@ -45,6 +45,8 @@ def main() -> int:
 
     if mode == "--rollback":
         return rollback(app, sys.argv[3])
+    if mode == "--deploy":
+        return deploy(sys.argv[3], sys.argv[4])
     expect = int(sys.argv[3])
     kubeconfig = sys.argv[4]
     from kiops_desktop.app import build_main_window
@@ -152,6 +154,63 @@ def rollback(app: object, kubeconfig: str) -> int:
         "rollback_s": time.perf_counter() - started,
         "max_stall_ms": max(stalls[1:] or [0.0]),
         "outcome": str(getattr(finished[0], "summary", finished[0]))[:200],
+    }
+    print(json.dumps(report), flush=True)
+    window.close()
+    return 0
+
+
+def deploy(container: str, target: str) -> int:
+    """The longest UI stall while the deploy dialog deploys ``target`` to ``container`` with an
+    automatic backup (the engine comes from DOCKER_HOST)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from kiops_desktop.app import build_main_window
+    from kiops_desktop.ui.deploy_dialog import DeployDialog
+
+    window = build_main_window(["--kubeconfig", "/nonexistent/kubeconfig"])
+
+    def until(check: object, timeout: float = 300) -> None:
+        deadline = time.time() + timeout
+        while not check():  # type: ignore[operator]
+            if time.time() > deadline:
+                raise SystemExit("timed out")
+            QApplication.processEvents()
+            time.sleep(0.001)
+
+    def service() -> object:
+        for s in window.model.services:  # type: ignore[attr-defined]
+            if s.name == container:
+                return s
+        return None
+
+    until(lambda: service() is not None)
+    dialog = DeployDialog.open_for(window.session, service(), container, window)  # type: ignore[attr-defined, arg-type]
+    until(lambda: dialog.version_combo.count() > 1)
+    finished: list[object] = []
+    dialog.deploy_finished.connect(finished.append)
+    last = [time.perf_counter()]
+    stalls: list[float] = []
+
+    def beat() -> None:
+        now = time.perf_counter()
+        stalls.append((now - last[0]) * 1000 - HEARTBEAT_MS)
+        last[0] = now
+
+    heartbeat = QTimer()
+    heartbeat.setInterval(HEARTBEAT_MS)
+    heartbeat.timeout.connect(beat)
+    heartbeat.start()
+    started = time.perf_counter()
+    dialog.start_deploy(target, backup=True)
+    until(lambda: bool(finished))
+    heartbeat.stop()
+    result = finished[0]
+    report = {
+        "deploy_s": time.perf_counter() - started,
+        "max_stall_ms": max(stalls[1:] or [0.0]),
+        "outcome": str(getattr(result, "outcome", result)),
     }
     print(json.dumps(report), flush=True)
     window.close()
