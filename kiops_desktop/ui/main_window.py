@@ -490,6 +490,7 @@ class MainWindow(QMainWindow):
                 del self._appliers[target]
                 self._update_counts()
                 self._reselect()
+                self._refresh_open_dialogs()
                 return
             self._update_counts()
             QTimer.singleShot(0, run)
@@ -694,6 +695,13 @@ class MainWindow(QMainWindow):
             on_error=self._on_kubeconfig_error,
             owner=self,
         )
+
+    def _refresh_open_dialogs(self) -> None:
+        for key, dialog in self.dialogs.items():
+            row = self.model.row_of(key)
+            update = getattr(dialog, "update_service", None)
+            if row is not None and update is not None:
+                update(self.model.service_at(row))
 
     def _on_service_changed(self, key: str) -> None:
         runtime, _, rest = key.partition("/")

@@ -225,3 +225,19 @@ def test_backups_and_activity_pages_by_keyboard(qtbot: Any, demo_cluster: Cluste
     qtbot.keyClick(window, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     assert window.pages.currentWidget().objectName() == "servicesPage"
     assert isinstance(window.session.audit, AuditLog)
+
+
+def test_open_dialog_header_follows_a_rollback(qtbot: Any, demo_cluster: Cluster) -> None:
+    window = open_window(qtbot, "--kubeconfig", str(demo_cluster.kubeconfig))
+    wait_loaded(qtbot, window)
+    dialog = window.open_operations(window.select_service("storefront", "shop"))
+    assert "storefront:1.4.0" in dialog.image_label.text()  # type: ignore[attr-defined]
+    assert "revision 6" in dialog.image_label.text()  # type: ignore[attr-defined]
+    demo_cluster.ok("-n", "shop", "rollout", "undo", "deployment/storefront")
+    window.refresh()
+    qtbot.waitUntil(
+        lambda: "storefront:1.3.0" in dialog.image_label.text(),  # type: ignore[attr-defined]
+        timeout=15_000,
+    )
+    assert "revision 7" in dialog.image_label.text()  # type: ignore[attr-defined]
+    dialog.close()

@@ -84,18 +84,28 @@ class OperationsDialog(QDialog):
         if s.production:
             row.addWidget(production_badge(self))
         row.addStretch(1)
+        self.image_label = QLabel(self)
+        self.image_label.setObjectName("operationsImage")
+        self.image_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._show_image(s)
+        row.addWidget(self.image_label)
+        return row
+
+    def _show_image(self, s: Service) -> None:
         revision = (
             f"revision {s.revision}" if s.runtime == "kubernetes" and s.revision else s.revision
         )
-        self.image_label = QLabel(
+        self.image_label.setText(
             f"<span style='color:palette(placeholder-text)'>image</span> <code>{s.image}</code>"
-            + (f" · {revision}" if revision else ""),
-            self,
+            + (f" · {revision}" if revision else "")
         )
-        self.image_label.setObjectName("operationsImage")
-        self.image_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row.addWidget(self.image_label)
-        return row
+
+    def update_service(self, service: Service) -> None:
+        """A fresher record of the same service (after a rollback, a deploy, a refresh): the
+        header shows its current image and revision. Tabs keep reading the live state."""
+        if service.key == self.service.key and service != self.service:
+            self.service = service
+            self._show_image(service)
 
     def tab(self, object_name: str) -> OperationsTab:
         for tab in self.tab_widgets:
