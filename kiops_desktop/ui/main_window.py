@@ -36,7 +36,7 @@ from ..core.services import Service, kubernetes_service
 from .banner import Banner
 from .models.services_model import ServicesFilter, ServicesModel, production_icon
 from .session import Session
-from .tasks import TaskContext, error_text
+from .tasks import TaskContext, error_text, paused_gc
 
 log = logging.getLogger(__name__)
 
@@ -217,29 +217,69 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(self._on_activated)
         layout.addWidget(self.table, 1)
         self.add_page("Services", services_page)
-        # Backups and Activity read their data when first shown, never before the first paint.
-        from .activity_page import ActivityPage
-        from .backups_page import BackupsPage
-
-        self.backups_page = BackupsPage(self.session, self.pages)
-        self.add_page("Backups", self.backups_page)
-        self.activity_page = ActivityPage(self.session, self.pages)
-        self.add_page("Activity", self.activity_page)
+        # Backups and Activity are built when first opened: their modules (the backup store, the
+        # engine adapters' types) cost ~0.1 s to import, which must not delay the first paint.
+        self._lazy_pages: dict[int, Callable[[], QWidget]] = {}
+        self._built_pages: dict[str, QWidget] = {}
+        self.add_lazy_page("Backups", "backupsPage", self._make_backups_page)
+        self.add_lazy_page("Activity", "activityPage", self._make_activity_page)
 
         self.splitter.addWidget(side)
         self.splitter.addWidget(self.pages)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([240, 1040])
         self.setCentralWidget(self.splitter)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.currentRowChanged.connect(self._show_page)
         self.nav.setCurrentRow(0)
         selection = self.table.selectionModel()
         selection.selectionChanged.connect(self._on_selection_changed)
 
     def add_page(self, title: str, page: QWidget) -> None:
-        """Navigation is ready for more pages (Backups, Activity)."""
         self.pages.addWidget(page)
         QListWidgetItem(title, self.nav)
+
+    def add_lazy_page(self, title: str, name: str, factory: Callable[[], QWidget]) -> None:
+        """A navigation entry whose page is built on first use (a placeholder until then)."""
+        placeholder = QWidget(self.pages)
+        placeholder.setObjectName(f"{name}Placeholder")
+        self._lazy_pages[self.pages.count()] = factory
+        self.add_page(title, placeholder)
+
+    def _page(self, index: int) -> QWidget:
+        factory = self._lazy_pages.pop(index, None)
+        if factory is not None:
+            placeholder = self.pages.widget(index)
+            page = factory()
+            self.pages.insertWidget(index, page)
+            if placeholder is not None:
+                self.pages.removeWidget(placeholder)
+                placeholder.deleteLater()
+            self._built_pages[page.objectName()] = page
+        widget = self.pages.widget(index)
+        assert widget is not None
+        return widget
+
+    def _show_page(self, index: int) -> None:
+        if index >= 0:
+            self.pages.setCurrentWidget(self._page(index))
+
+    def _make_backups_page(self) -> QWidget:
+        from .backups_page import BackupsPage
+
+        return BackupsPage(self.session, self.pages)
+
+    def _make_activity_page(self) -> QWidget:
+        from .activity_page import ActivityPage
+
+        return ActivityPage(self.session, self.pages)
+
+    @property
+    def backups_page(self) -> Any:
+        return self._page(1)
+
+    @property
+    def activity_page(self) -> Any:
+        return self._page(2)
 
     def _build_status_bar(self) -> None:
         self.count_label = QLabel(self)
@@ -440,12 +480,17 @@ class MainWindow(QMainWindow):
         session = self.session
         production = session.is_production(name)
 
+        order, descending = self.model.order_key(), self.model.descending
+
         def job(ctx: TaskContext) -> tuple[list[Service], tuple[str, ...]]:
             runtime = session.kube(name)
-            summaries = runtime.list_deployments()
-            services = [kubernetes_service(name, s, production=production) for s in summaries]
-            for service in services:  # cache per-row text here, off the UI thread
-                _ = service.key, service.search_text
+            with paused_gc():
+                summaries = runtime.list_deployments()
+                services = [kubernetes_service(name, s, production=production) for s in summaries]
+                for service in services:  # cache per-row text here, off the UI thread
+                    _ = service.key, service.search_text
+                if order is not None:  # in the table's order: no re-sort on the UI thread
+                    services.sort(key=order, reverse=descending)  # type: ignore[arg-type]
             namespaces = tuple(sorted({s.namespace for s in services}))
             return services, namespaces
 
@@ -723,8 +768,10 @@ class MainWindow(QMainWindow):
         self._age_timer.stop()
         for dialog in list(self.dialogs.values()):
             dialog.close()
-        self.backups_page.shutdown()
-        self.activity_page.shutdown()
+        for page in self._built_pages.values():
+            shutdown = getattr(page, "shutdown", None)
+            if shutdown is not None:
+                shutdown()
         self.session.close()
         for hook in self._closing_hooks:
             try:

@@ -57,6 +57,11 @@ def ten_thousand(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def _probe(tmp: Path, *args: str) -> dict[str, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "KIOPS_HOME": str(tmp / "home")}
+    # Kubernetes services only: the container benchmarks' engines (DOCKER_HOST/CONTAINER_HOST,
+    # exported while they run) and the user's Podman connections stay out of these figures.
+    for name in ("DOCKER_HOST", "CONTAINER_HOST", "DOCKER_CONTEXT"):
+        env.pop(name, None)
+    env["HOME"] = str(tmp / "user-home")
     started = time.time()
     out = subprocess.run(
         [sys.executable, str(PROBE), repr(started), *args],
