@@ -25,7 +25,7 @@ from ...core.services import Service
 from ..columns import SERVICE_COLUMNS, Column, haystack
 
 ServiceRole = Qt.ItemDataRole.UserRole + 1
-STEP_ROWS = 2000  # rows per UI-thread step when a context brings many new ones (~15 ms)
+STEP_ROWS = 1000  # rows per UI-thread step when a context brings many new ones (~8 ms)
 Index = QModelIndex | QPersistentModelIndex
 
 ATTENTION = QColor("#c77700")
@@ -133,6 +133,7 @@ class ServicesModel(QAbstractTableModel):
             if s.runtime == runtime and s.context == context and s.key not in fresh
         ]
         self._remove_rows(gone)
+        yield  # the pass over every row above is a step of its own at 10,000 rows
         last_column = len(self.columns) - 1
         added: list[Service] = []
         done = 0
@@ -148,8 +149,7 @@ class ServicesModel(QAbstractTableModel):
                 if done % step == 0:
                     yield
         for begin in range(0, len(added), step):
-            if begin:
-                yield
+            yield
             chunk = [s for s in added[begin : begin + step] if s.key not in self._row_of]
             if not chunk:
                 continue
@@ -162,9 +162,11 @@ class ServicesModel(QAbstractTableModel):
             self.endInsertRows()
         # Rows that arrived in order (a worker sorted them) onto an empty or disjoint table need
         # no re-sort, which at 10,000 rows would be the longest UI step of a load.
-        if added and self._sort_column >= 0 and not self._in_order():
+        if added and self._sort_column >= 0:
             yield
-            self.sort(self._sort_column, self._sort_order)
+            if not self._in_order():
+                yield
+                self.sort(self._sort_column, self._sort_order)
 
     # Sorting happens here, with Python's sort over precomputed keys, not in the proxy: the
     # proxy's lessThan would be a C++ -> Python call per comparison (n log n of them), which
