@@ -512,16 +512,23 @@ class MainWindow(QMainWindow):
             self.banner.hide()  # an engine brought services: the note no longer applies
             self._no_contexts_note = False
         state = self.contexts[key]
-        state.state, state.message, state.count = "ok", "", len(services)
-        state.namespaces = namespaces
-        self._render_connections()
-        self._refresh_namespaces()
+
+        def shown() -> None:
+            # "ok" once the rows are in the table, not when the answer arrived.
+            state.state, state.message, state.count = "ok", "", len(services)
+            state.namespaces = namespaces
+            self._render_connections()
+            self._refresh_namespaces()
+
         self._apply_steps(
             (state.runtime, state.name),
             self.model.replace_context_steps(state.runtime, state.name, services),
+            shown,
         )
 
-    def _apply_steps(self, target: tuple[str, str], steps: Iterator[None]) -> None:
+    def _apply_steps(
+        self, target: tuple[str, str], steps: Iterator[None], done: Callable[[], None]
+    ) -> None:
         """Run a model update one step per event-loop turn; a newer update of the same context
         replaces an unfinished one (each step re-reads the model, so that stays consistent)."""
         self._appliers[target] = steps
@@ -533,6 +540,7 @@ class MainWindow(QMainWindow):
                 next(steps)
             except StopIteration:
                 del self._appliers[target]
+                done()
                 self._update_counts()
                 self._reselect()
                 self._refresh_open_dialogs()

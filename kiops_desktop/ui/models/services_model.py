@@ -61,6 +61,9 @@ class ServicesModel(QAbstractTableModel):
         self.services: list[Service] = []
         self.haystacks: list[str] = []
         self._row_of: dict[str, int] = {}
+        # Bumped before every change is announced, so a filter's cached verdicts are never
+        # read for rows that moved or changed.
+        self.generation = 0
         self._sort_column = -1
         self._sort_order = Qt.SortOrder.AscendingOrder
 
@@ -143,6 +146,7 @@ class ServicesModel(QAbstractTableModel):
                 added.append(service)
             elif self.services[row] != service:
                 self.services[row] = service
+                self.generation += 1
                 self.haystacks[row] = haystack(service)
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_column))
                 done += 1
@@ -159,6 +163,7 @@ class ServicesModel(QAbstractTableModel):
                 self.services.append(service)
                 self.haystacks.append(haystack(service))
                 self._row_of[service.key] = first + offset
+            self.generation += 1
             self.endInsertRows()
         # Rows that arrived in order (a worker sorted them) onto an empty or disjoint table need
         # no re-sort, which at 10,000 rows would be the longest UI step of a load.
@@ -214,6 +219,7 @@ class ServicesModel(QAbstractTableModel):
         self.changePersistentIndexList(
             persistent, [self.index(self._row_of[k], c) for k, c in remembered]
         )
+        self.generation += 1
         self.layoutChanged.emit()
 
     def _remove_rows(self, rows: list[int]) -> None:
@@ -230,6 +236,7 @@ class ServicesModel(QAbstractTableModel):
             self.beginRemoveRows(QModelIndex(), first, last)
             del self.services[first : last + 1]
             del self.haystacks[first : last + 1]
+            self.generation += 1
             self.endRemoveRows()
         self._row_of = {s.key: row for row, s in enumerate(self.services)}
 
@@ -258,12 +265,15 @@ class ServicesFilter(QSortFilterProxyModel):
         self._needles: list[str] = []
         self._context: str | None = None
         self._namespace: str | None = None
+        self._verdicts: list[bool] = []
+        self._verdicts_key = (-1, -1)
         self.setDynamicSortFilter(True)
 
     def _refilter(self, change: Callable[[], None]) -> None:
         # Qt 6.9's begin/endFilterChange replaces the deprecated invalidateRowsFilter().
         self.beginFilterChange()
         change()
+        self._verdicts_key = (-1, -1)
         self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def set_text(self, text: str) -> None:
@@ -280,15 +290,26 @@ class ServicesFilter(QSortFilterProxyModel):
             self._refilter(lambda: setattr(self, "_namespace", namespace))
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        service = self._source.services[source_row]
-        if self._context is not None and service.connection != self._context:
-            return False
-        if self._namespace is not None and service.namespace != self._namespace:
-            return False
-        if not self._needles:
-            return True
-        text = self._source.haystacks[source_row]
-        return all(needle in text for needle in self._needles)
+        # Qt asks row by row; the verdicts for all rows are computed in one Python pass and
+        # cached until the model or the filter changes (a keystroke on 10,000 rows: one list
+        # comprehension instead of 10,000 rounds of Python work).
+        source = self._source
+        if self._verdicts_key != (source.generation, len(source.services)):
+            self._verdicts = self._compute_verdicts()
+            self._verdicts_key = (source.generation, len(source.services))
+        return self._verdicts[source_row]
+
+    def _compute_verdicts(self) -> list[bool]:
+        source = self._source
+        context, namespace, needles = self._context, self._namespace, self._needles
+        if context is None and namespace is None and not needles:
+            return [True] * len(source.services)
+        return [
+            (context is None or s.connection == context)
+            and (namespace is None or s.namespace == namespace)
+            and all(n in text for n in needles)
+            for s, text in zip(source.services, source.haystacks, strict=True)
+        ]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """The view's header asks the proxy; the source model sorts (see ServicesModel.sort)."""
