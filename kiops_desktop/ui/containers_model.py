@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 
 from ..runtimes.containers import ContainerInfo
 from .containers_columns import (
@@ -19,18 +18,17 @@ from .containers_columns import (
     state_tone,
     tooltip,
 )
-from .pods_model import ROW_ROLE, SORT_ROLE, _KeyedTableModel
+from .keyed_table_model import ROW_ROLE, SORT_ROLE, KeyedTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
 __all__ = ["ROW_ROLE", "SORT_ROLE", "ContainersModel"]
 
 
-class ContainersModel(_KeyedTableModel):
+class ContainersModel(KeyedTableModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(lambda c: c.name, parent)
         self._now = datetime.now(UTC)
-        self._icons: dict[str, QIcon] = {}
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(CONTAINER_COLUMNS)
@@ -38,19 +36,7 @@ class ContainersModel(_KeyedTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(CONTAINER_COLUMNS):
-            return None
-        column = CONTAINER_COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.header
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
-            return column.tooltip
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return self.column_header(CONTAINER_COLUMNS, section, orientation, role)
 
     def container_at(self, row: int) -> ContainerInfo:
         item: ContainerInfo = self._rows[row]
@@ -88,29 +74,12 @@ class ContainersModel(_KeyedTableModel):
                 return self.tone_brush("pending")
             return None
         if role == Qt.ItemDataRole.DecorationRole and col == CONTAINER_COL["Name"]:
-            return self._dot(state_tone(c))
+            return self.tone_dot(state_tone(c))
         if role == Qt.ItemDataRole.TextAlignmentRole and CONTAINER_COLUMNS[col].numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
             return tooltip(c, col, self._now)
         return None
-
-    def _dot(self, tone: str) -> QIcon | None:
-        colour = self._tones.get(tone)
-        if not colour:
-            return None
-        icon = self._icons.get(tone)
-        if icon is None:
-            pixmap = QPixmap(10, 10)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(colour))
-            painter.drawEllipse(1, 1, 8, 8)
-            painter.end()
-            icon = self._icons[tone] = QIcon(pixmap)
-        return icon
 
     # -- updates -------------------------------------------------------------------------------
     def replace_all(self, containers: Sequence[ContainerInfo]) -> None:
@@ -120,9 +89,4 @@ class ContainersModel(_KeyedTableModel):
     def tick(self, now: datetime | None = None) -> None:
         """Ages move on: repaint the Created column only."""
         self._now = now or datetime.now(UTC)
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, CREATED_COLUMN),
-                self.index(len(self._rows) - 1, CREATED_COLUMN),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+        self.repaint_column(CREATED_COLUMN)

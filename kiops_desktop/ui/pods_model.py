@@ -8,19 +8,14 @@ selection or scroll position survives the updates.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Hashable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-)
-from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
 
+from .keyed_table_model import ROW_ROLE, SORT_ROLE, KeyedTableModel
 from .pods_columns import (
     AGE_COLUMN,
     EVENT_COL,
@@ -42,124 +37,11 @@ if TYPE_CHECKING:
     from ..runtimes.kubernetes import EventSummary
 
 Index = QModelIndex | QPersistentModelIndex
-ROW_ROLE = Qt.ItemDataRole.UserRole + 1  # the row object itself (PodRow / EventSummary)
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts the column correctly
 
-# Medium tones read on light backgrounds; the lighter set on dark ones (system dark mode).
-_TONES_LIGHT = {
-    "error": "#c62828",
-    "pending": "#b26a00",
-    "ok": "#2e7d32",
-    "warning": "#c2410c",
-}
-_TONES_DARK = {
-    "error": "#ff6b6b",
-    "pending": "#ffb74d",
-    "ok": "#66bb6a",
-    "warning": "#ff8a50",
-}
+__all__ = ["ROW_ROLE", "SORT_ROLE", "EventsModel", "PodsModel"]
 
 
-def _dark_palette() -> bool:
-    app = QGuiApplication.instance()
-    if not isinstance(app, QGuiApplication):
-        return False
-    return bool(app.palette().base().color().lightness() < 128)
-
-
-class _KeyedTableModel(QAbstractTableModel):
-    """A list of rows with a key each, updated in place from newer lists or single rows."""
-
-    def __init__(self, key: Callable[[Any], Hashable], parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._key = key
-        self._rows: list[Any] = []
-        self._positions: dict[Hashable, int] | None = {}
-        self._tones = _TONES_DARK if _dark_palette() else _TONES_LIGHT
-
-    # -- reading -------------------------------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
-
-    def rows(self) -> list[Any]:
-        return list(self._rows)
-
-    def keys(self) -> list[Hashable]:
-        return [self._key(r) for r in self._rows]
-
-    def position(self, key: Hashable) -> int | None:
-        if self._positions is None:
-            self._positions = {self._key(r): i for i, r in enumerate(self._rows)}
-        return self._positions.get(key)
-
-    def tone_brush(self, tone: str) -> QBrush | None:
-        colour = self._tones.get(tone)
-        return QBrush(QColor(colour)) if colour else None
-
-    # -- writing -------------------------------------------------------------------------------
-    def _changed_row(self, row: int) -> None:
-        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
-
-    def _set(self, row: int, item: Any) -> None:
-        if self._rows[row] != item:
-            self._rows[row] = item
-            self._changed_row(row)
-
-    def _insert(self, row: int, item: Any) -> None:
-        self.beginInsertRows(QModelIndex(), row, row)
-        self._rows.insert(row, item)
-        self._positions = None
-        self.endInsertRows()
-
-    def _remove(self, first: int, last: int) -> None:
-        self.beginRemoveRows(QModelIndex(), first, last)
-        del self._rows[first : last + 1]
-        self._positions = None
-        self.endRemoveRows()
-
-    def remove_key(self, key: Hashable) -> bool:
-        row = self.position(key)
-        if row is None:
-            return False
-        self._remove(row, row)
-        return True
-
-    def sync(self, items: Sequence[Any]) -> None:
-        """Make the rows equal ``items`` (in that order) with the fewest structural changes."""
-        wanted = {self._key(i) for i in items}
-        # Removals bottom-up, contiguous runs in one go, so the rows above keep their numbers.
-        row = len(self._rows) - 1
-        while row >= 0:
-            if self._key(self._rows[row]) in wanted:
-                row -= 1
-                continue
-            last = row
-            while row - 1 >= 0 and self._key(self._rows[row - 1]) not in wanted:
-                row -= 1
-            self._remove(row, last)
-            row -= 1
-        for target, item in enumerate(items):
-            key = self._key(item)
-            if target < len(self._rows) and self._key(self._rows[target]) == key:
-                self._set(target, item)
-                continue
-            source = self.position(key)
-            if source is None:
-                self._insert(target, item)
-                continue
-            # Rows above ``target`` already match, so the row sits below it: move it up.
-            self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), target)
-            self._rows.insert(target, self._rows.pop(source))
-            self._positions = None
-            self.endMoveRows()
-            self._set(target, item)
-
-    def clear(self) -> None:
-        if self._rows:
-            self._remove(0, len(self._rows) - 1)
-
-
-class PodsModel(_KeyedTableModel):
+class PodsModel(KeyedTableModel):
     """The deployment's pods, one :class:`PodRow` each, kept in kubectl's order (by name)."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -167,7 +49,6 @@ class PodsModel(_KeyedTableModel):
         self._now = datetime.now(UTC)
         self._bold = QFont()
         self._bold.setBold(True)
-        self._icons: dict[str, QIcon] = {}
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(POD_COLUMNS)
@@ -175,19 +56,7 @@ class PodsModel(_KeyedTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(POD_COLUMNS):
-            return None
-        column = POD_COLUMNS[section]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return column.header
-        if role == Qt.ItemDataRole.ToolTipRole and column.tooltip:
-            return column.tooltip
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return self.column_header(POD_COLUMNS, section, orientation, role)
 
     def row_at(self, row: int) -> PodRow:
         item: PodRow = self._rows[row]
@@ -220,7 +89,7 @@ class PodsModel(_KeyedTableModel):
         if role == Qt.ItemDataRole.FontRole:
             return self._bold if row.current else None
         if role == Qt.ItemDataRole.DecorationRole and col == POD_COL["Name"]:
-            return self._dot(status_tone(row.summary))
+            return self.tone_dot(status_tone(row.summary))
         if role == Qt.ItemDataRole.TextAlignmentRole and POD_COLUMNS[col].numeric:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -260,22 +129,6 @@ class PodsModel(_KeyedTableModel):
             return "\n".join(s.images) or None
         return None
 
-    def _dot(self, tone: str) -> QIcon | None:
-        if not tone:
-            return None
-        icon = self._icons.get(tone)
-        if icon is None:
-            pixmap = QPixmap(10, 10)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(QColor(self._tones[tone]))
-            painter.drawEllipse(1, 1, 8, 8)
-            painter.end()
-            icon = self._icons[tone] = QIcon(pixmap)
-        return icon
-
     # -- updates -------------------------------------------------------------------------------
     def replace_all(self, rows: Sequence[PodRow]) -> None:
         """A fresh listing (the watch's first list, or a relist): incremental, not a reset."""
@@ -300,12 +153,7 @@ class PodsModel(_KeyedTableModel):
     def tick(self, now: datetime | None = None) -> None:
         """Ages move on: repaint the Age column only (one dataChanged for the whole column)."""
         self._now = now or datetime.now(UTC)
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, AGE_COLUMN),
-                self.index(len(self._rows) - 1, AGE_COLUMN),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+        self.repaint_column(AGE_COLUMN)
 
 
 def event_key(event: EventSummary) -> Hashable:
@@ -313,7 +161,7 @@ def event_key(event: EventSummary) -> Hashable:
     return (event.object, event.type, event.reason, event.message)
 
 
-class EventsModel(_KeyedTableModel):
+class EventsModel(KeyedTableModel):
     """The deployment's events, newest first."""
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -333,11 +181,6 @@ class EventsModel(_KeyedTableModel):
         ):
             return EVENT_HEADERS[section]
         return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def event_at(self, row: int) -> EventSummary:
         item: EventSummary = self._rows[row]
@@ -391,10 +234,4 @@ class EventsModel(_KeyedTableModel):
 
     def tick(self, now: datetime | None = None) -> None:
         self._now = now or datetime.now(UTC)
-        col = EVENT_COL["Last seen"]
-        if self._rows:
-            self.dataChanged.emit(
-                self.index(0, col),
-                self.index(len(self._rows) - 1, col),
-                [Qt.ItemDataRole.DisplayRole],
-            )
+        self.repaint_column(EVENT_COL["Last seen"])
