@@ -8,14 +8,18 @@ instance" choice here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
-from .pod_logs import DEFAULT_TAIL, MAX_LINES, PodLogsViewer, _LineQueue
-from .pods_watch import StopSlot
+from .pod_logs import (
+    DEFAULT_TAIL,
+    MAX_LINES,
+    LineStream,
+    LogsDialog,
+    PodLogsViewer,
+    heading_html,
+)
 from .session import Session
 from .tasks import TaskContext
 
@@ -49,57 +53,27 @@ class ContainerLogsViewer(PodLogsViewer):
         if index >= 0:
             self.container_combo.setCurrentIndex(index)
 
-    def _read_once(self) -> None:
-        generation = self._generation
+    def _read_request(self) -> tuple[Callable[[TaskContext], str], str, str]:
         session, connection = self.session, self.connection
         container, tail = self.container or "", self.tail_spin.value()
 
         def job(ctx: TaskContext) -> str:
             return session.engine(connection).logs(container, tail=tail)
 
-        self._reading = True
-        self.status_label.setText(f"Reading the logs of {container}…")
-        self.session.runner.submit(
+        return (
             job,
-            description=f"Read the logs of container {container}",
-            on_done=lambda text: self._on_read(generation, text),
-            on_error=lambda error: self._on_error(generation, error),
-            owner=self,
+            f"Reading the logs of {container}…",
+            f"Read the logs of container {container}",
         )
 
-    def _start_follow(self) -> None:
-        generation = self._generation
-        slot = StopSlot()
-        queue = _LineQueue()
-        self._slot, self._queue = slot, queue
+    def _follow_request(self) -> tuple[Callable[[], LineStream], str, str]:
         session, connection = self.session, self.connection
         container, tail = self.container or "", self.tail_spin.value()
 
-        def job(ctx: TaskContext) -> None:
-            stream = session.engine(connection).follow_logs(container, tail=tail)
-            if not slot.attach(stream):
-                stream.stop()
-                return
-            try:
-                for line in stream:
-                    if slot.stopped or ctx.cancelled:
-                        break
-                    if queue.put(line):
-                        ctx.progress(None)
-            finally:
-                stream.stop()
+        def open_stream() -> LineStream:
+            return session.engine(connection).follow_logs(container, tail=tail)
 
-        self.text.clear()
-        self.status_label.setText(f"Following {container}…")
-        self.following_changed.emit(True)
-        self.session.runner.submit(
-            job,
-            description=f"Follow the logs of container {container}",
-            on_progress=lambda _: self._drain(generation),
-            on_done=lambda _: self._on_follow_ended(generation),
-            on_error=lambda error: self._on_error(generation, error),
-            owner=self,
-        )
+        return open_stream, f"Following {container}…", f"Follow the logs of container {container}"
 
     def _finish_read(self) -> None:
         super()._finish_read()
@@ -109,8 +83,10 @@ class ContainerLogsViewer(PodLogsViewer):
         )
 
 
-class ContainerLogsDialog(QDialog):
+class ContainerLogsDialog(LogsDialog):
     """A non-modal window around a :class:`ContainerLogsViewer`; closing it stops the stream."""
+
+    viewer: ContainerLogsViewer
 
     def __init__(
         self,
@@ -124,39 +100,19 @@ class ContainerLogsDialog(QDialog):
         follow: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("containerLogsDialog")
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setModal(False)
-        self.setWindowTitle(f"Logs — {title} · {connection}")
-        self.resize(960, 600)
-        layout = QVBoxLayout(self)
-        heading = QLabel(
-            f"<span style='font-size:13pt; font-weight:600'>{title}</span>"
-            f"&nbsp;&nbsp;<span style='color:palette(placeholder-text)'>{connection}</span>",
-            self,
+        super().__init__(
+            "containerLogsDialog",
+            f"Logs — {title} · {connection}",
+            heading_html(title, connection),
+            parent,
         )
-        heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(heading)
         self.viewer = ContainerLogsViewer(
             session, connection, containers, title=title, tail=tail, parent=self
         )
-        layout.addWidget(self.viewer, 1)
+        self._layout.addWidget(self.viewer, 1)
         if container:
             # Before any read: choosing a container reads its logs (the combo's signal).
             self.viewer.container_combo.blockSignals(True)
             self.viewer.select_container(container)
             self.viewer.container_combo.blockSignals(False)
-        if follow:
-            self.viewer.follow_button.setChecked(True)  # starts the stream
-        else:
-            self.viewer.load()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.viewer.stop()
-        super().closeEvent(event)
-
-    def done(self, result: int) -> None:
-        # Escape ends a dialog through done(), not closeEvent: the stream must stop then too.
-        self.viewer.stop()
-        super().done(result)
+        self._start(follow)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QFontDatabase, QKeySequence, QShortcut
@@ -41,6 +41,13 @@ MAX_LINES = 20_000  # lines kept in the viewer (and queued while the UI catches 
 # a flood of lines is shown in slices and the UI keeps answering between them.
 DRAIN_CHUNK = 1000
 DEFAULT_TAIL = 500
+
+
+class LineStream(Protocol):
+    """A followed log: its lines as they come, and a way to end it from another thread."""
+
+    def __iter__(self) -> Iterator[str]: ...
+    def stop(self) -> None: ...
 
 
 def read_logs(
@@ -243,6 +250,20 @@ class PodLogsViewer(QWidget):
 
     def _read_once(self) -> None:
         generation = self._generation
+        job, status, description = self._read_request()
+        self._reading = True
+        self.status_label.setText(status)
+        self.session.runner.submit(
+            job,
+            description=description,
+            on_done=lambda text: self._on_read(generation, text),
+            on_error=lambda error: self._on_error(generation, error),
+            owner=self,
+        )
+
+    def _read_request(self) -> tuple[Callable[[TaskContext], str], str, str]:
+        """The job that reads the logs once, what the status says meanwhile, and the job's
+        description."""
         session, context, ns, pod = self.session, self.context, self.namespace, self.pod
         container, tail, previous = self._container_or_none(), self._tail(), self._previous()
 
@@ -250,16 +271,8 @@ class PodLogsViewer(QWidget):
             runtime = session.kube(context)
             return read_logs(runtime, ns, pod, container, tail, previous=previous)
 
-        self._reading = True
         which = "previous logs" if previous else "logs"
-        self.status_label.setText(f"Reading the {which} of {pod}…")
-        self.session.runner.submit(
-            job,
-            description=f"Read the {which} of pod {ns}/{pod}",
-            on_done=lambda text: self._on_read(generation, text),
-            on_error=lambda error: self._on_error(generation, error),
-            owner=self,
-        )
+        return job, f"Reading the {which} of {pod}…", f"Read the {which} of pod {ns}/{pod}"
 
     def _on_read(self, generation: int, text: str) -> None:
         if generation != self._generation:
@@ -305,12 +318,10 @@ class PodLogsViewer(QWidget):
         slot = StopSlot()
         queue = _LineQueue()
         self._slot, self._queue = slot, queue
-        session, context, ns, pod = self.session, self.context, self.namespace, self.pod
-        container, tail = self._container_or_none(), self._tail()
+        open_stream, status, description = self._follow_request()
 
         def job(ctx: TaskContext) -> None:
-            runtime = session.kube(context)
-            stream = runtime.follow_logs(ns, pod, container, tail=tail)
+            stream = open_stream()
             if not slot.attach(stream):
                 stream.stop()
                 return
@@ -324,16 +335,27 @@ class PodLogsViewer(QWidget):
                 stream.stop()
 
         self.text.clear()
-        self.status_label.setText(f"Following {pod}…")
+        self.status_label.setText(status)
         self.following_changed.emit(True)
         self.session.runner.submit(
             job,
-            description=f"Follow the logs of pod {ns}/{pod}",
+            description=description,
             on_progress=lambda _: self._drain(generation),
             on_done=lambda _: self._on_follow_ended(generation),
             on_error=lambda error: self._on_error(generation, error),
             owner=self,
         )
+
+    def _follow_request(self) -> tuple[Callable[[], LineStream], str, str]:
+        """What opens the followed stream (called in the job), what the status says while
+        following, and the job's description."""
+        session, context, ns, pod = self.session, self.context, self.namespace, self.pod
+        container, tail = self._container_or_none(), self._tail()
+
+        def open_stream() -> LineStream:
+            return session.kube(context).follow_logs(ns, pod, container, tail=tail)
+
+        return open_stream, f"Following {pod}…", f"Follow the logs of pod {ns}/{pod}"
 
     def _drain(self, generation: int, on_drained: Callable[[], None] | None = None) -> None:
         """Show the next slice of queued lines; ``on_drained`` runs once the queue is empty
@@ -408,7 +430,53 @@ class PodLogsViewer(QWidget):
             self.status_label.setText(f"{count} lines · stopped following")
 
 
-class PodLogsDialog(QDialog):
+class LogsDialog(QDialog):
+    """A non-modal window around a log viewer, under a heading; closing it stops the stream.
+
+    A subclass adds ``self.viewer`` to ``self._layout`` and then calls ``_start(follow)``.
+    """
+
+    viewer: PodLogsViewer
+
+    def __init__(
+        self, name: str, window_title: str, heading: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.setModal(False)
+        self.setWindowTitle(window_title)
+        self.resize(960, 600)
+        self._layout = QVBoxLayout(self)
+        title = QLabel(heading, self)
+        title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._layout.addWidget(title)
+
+    def _start(self, follow: bool) -> None:
+        if follow:
+            self.viewer.follow_button.setChecked(True)  # starts the stream
+        else:
+            self.viewer.load()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.viewer.stop()
+        super().closeEvent(event)
+
+    def done(self, result: int) -> None:
+        # Escape ends a dialog through done(), not closeEvent: the stream must stop then too.
+        self.viewer.stop()
+        super().done(result)
+
+
+def heading_html(name: str, where: str) -> str:
+    """The dialog's heading: the name large, where it runs quieter beside it."""
+    return (
+        f"<span style='font-size:13pt; font-weight:600'>{name}</span>"
+        f"&nbsp;&nbsp;<span style='color:palette(placeholder-text)'>{where}</span>"
+    )
+
+
+class PodLogsDialog(LogsDialog):
     """A non-modal window around a :class:`PodLogsViewer`; closing it stops the stream."""
 
     def __init__(
@@ -424,21 +492,12 @@ class PodLogsDialog(QDialog):
         follow: bool = False,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.setObjectName("podLogsDialog")
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.setModal(False)
-        self.setWindowTitle(f"Logs — {namespace}/{pod} · {context}")
-        self.resize(960, 600)
-        layout = QVBoxLayout(self)
-        title = QLabel(
-            f"<span style='font-size:13pt; font-weight:600'>{pod}</span>"
-            f"&nbsp;&nbsp;<span style='color:palette(placeholder-text)'>"
-            f"namespace {namespace} · {context}</span>",
-            self,
+        super().__init__(
+            "podLogsDialog",
+            f"Logs — {namespace}/{pod} · {context}",
+            heading_html(pod, f"namespace {namespace} · {context}"),
+            parent,
         )
-        title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(title)
         self.viewer = PodLogsViewer(
             session,
             context,
@@ -449,17 +508,5 @@ class PodLogsDialog(QDialog):
             tail=tail,
             parent=self,
         )
-        layout.addWidget(self.viewer, 1)
-        if follow:
-            self.viewer.follow_button.setChecked(True)  # starts the stream
-        else:
-            self.viewer.load()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        self.viewer.stop()
-        super().closeEvent(event)
-
-    def done(self, result: int) -> None:
-        # Escape ends a dialog through done(), not closeEvent: the stream must stop then too.
-        self.viewer.stop()
-        super().done(result)
+        self._layout.addWidget(self.viewer, 1)
+        self._start(follow)
