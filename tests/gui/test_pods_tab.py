@@ -13,9 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from kiops_desktop.core.workloads import summarize_pod
+from kiops_desktop.ui.keyed_table_model import TONES_LIGHT as _TONES_LIGHT
 from kiops_desktop.ui.operations.pods_tab import PodsTab
 from kiops_desktop.ui.pods_columns import POD_COL, PodRow, human_duration, status_tone
-from kiops_desktop.ui.keyed_table_model import TONES_LIGHT as _TONES_LIGHT
 from kiops_desktop.ui.session import Session
 from tests.gui.conftest import TOKEN, Cluster, service_of
 
