@@ -57,24 +57,27 @@ from .deploy_versions import (
     version_label,
     version_tooltip,
 )
+from .dialog_parts import (
+    MUTED,
+    danger_button_style,
+    header_row,
+    present,
+    rich_label,
+    section_label,
+)
 from .guard import TypedNameGuard, production_badge
 from .session import Session
 from .tasks import TaskContext, TaskHandle, error_text
 
 log = logging.getLogger(__name__)
 
-SECTION_STYLE = "font-weight:600; font-size:10.5pt; margin-top:4px;"
+SECTION_MARGIN = 4  # px above a section heading
 CARD_STYLE = "QFrame#runningCard { border:1px solid palette(mid); border-radius:4px; }"
 WARNING_STYLE = (
     "QLabel#backupWarning { background:#fff4e5; color:#663c00; border:1px solid #ffd8a8;"
     " border-radius:4px; padding:6px 8px; }"
 )
-CONFIRM_STYLE = (
-    "QPushButton#confirmDeployButton:enabled { background:#c62828; color:white;"
-    " font-weight:bold; border:1px solid #8e1b1b; border-radius:3px; padding:4px 14px; }"
-    "QPushButton#confirmDeployButton:hover:enabled { background:#b71c1c; }"
-)
-MUTED = "#6b7280"
+CONFIRM_STYLE = danger_button_style("confirmDeployButton")
 
 # The rows of the progress list; ``ops.deploy`` reports finer steps, mapped onto these.
 STEP_ROWS: tuple[tuple[str, str], ...] = (
@@ -105,22 +108,6 @@ MARKS = {
     "skipped": ("—", "#9e9e9e"),
     "warning": ("!", "#b45309"),
 }
-
-
-def _section(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setStyleSheet(SECTION_STYLE)
-    return label
-
-
-def _rich_label(parent: QWidget, object_name: str = "") -> QLabel:
-    label = QLabel(parent)
-    if object_name:
-        label.setObjectName(object_name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
 
 
 def _code(text: str) -> str:
@@ -194,14 +181,14 @@ class ConfirmDeployDialog(QDialog):
         ):
             key = QLabel(f"<span style='color:{MUTED}'>{caption}</span>", self)
             key.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
-            text = _rich_label(self, name)
+            text = rich_label(self, name)
             text.setText(value)
             grid.addWidget(key, row, 0)
             grid.addWidget(text, row, 1)
         grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         if not backup:
-            warning = _rich_label(self, "backupWarning")
+            warning = rich_label(self, "backupWarning")
             warning.setStyleSheet(WARNING_STYLE)
             warning.setText(
                 "<b>No backup.</b> If the new version changes the volumes and then fails, "
@@ -313,32 +300,18 @@ class DeployDialog(QDialog):
         parent: QWidget | None = None,
     ) -> DeployDialog:
         """The seam callers use: build, show (never ``exec()``: nothing blocks) and return."""
-        dialog = cls(session, service, container, parent)
-        # A newly shown window is already on top; raise_() would only add a warning on
-        # platforms that cannot raise (offscreen).
-        dialog.show()
-        dialog.activateWindow()
-        return dialog
+        return present(cls(session, service, container, parent))
 
     # -- layout ----------------------------------------------------------------------------
     def _header(self) -> QHBoxLayout:
-        row = QHBoxLayout()
         s = self.service
-        title = QLabel(
-            f"<span style='font-size:14pt; font-weight:600'>Deploy {escape(s.name)}</span>", self
-        )
-        row.addWidget(title)
-        where = QLabel(
-            f"<span style='color:{MUTED}'>{escape(s.runtime)} · <b>{escape(s.context)}</b>"
-            + (f" · project <b>{escape(s.namespace)}</b>" if s.namespace else "")
-            + "</span>",
+        return header_row(
             self,
+            f"Deploy {escape(s.name)}",
+            f"{escape(s.runtime)} · <b>{escape(s.context)}</b>"
+            + (f" · project <b>{escape(s.namespace)}</b>" if s.namespace else ""),
+            production=self.production,
         )
-        row.addWidget(where)
-        if self.production:
-            row.addWidget(production_badge(self))
-        row.addStretch(1)
-        return row
 
     def _build_form_page(self) -> QWidget:
         page = QWidget(self)
@@ -359,12 +332,12 @@ class DeployDialog(QDialog):
                 card,
             )
         )
-        self.running_label = _rich_label(card, "runningImage")
+        self.running_label = rich_label(card, "runningImage")
         self.running_label.setText(f"<span style='color:{MUTED}'>Reading…</span>")
         card_box.addWidget(self.running_label)
         body.addWidget(card)
 
-        body.addWidget(_section("Image version", page))
+        body.addWidget(section_label("Image version", page, margin_top=SECTION_MARGIN))
         filter_row = QHBoxLayout()
         self.filter_input = QLineEdit(page)
         self.filter_input.setObjectName("versionFilter")
@@ -389,7 +362,7 @@ class DeployDialog(QDialog):
         self.version_combo.setMinimumContentsLength(40)
         self.version_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         body.addWidget(self.version_combo)
-        self.versions_status = _rich_label(page, "versionsStatus")
+        self.versions_status = rich_label(page, "versionsStatus")
         body.addWidget(self.versions_status)
 
         self.pin_check = QCheckBox(
@@ -401,17 +374,17 @@ class DeployDialog(QDialog):
             "Use it to go back to an image whose tag now names something else."
         )
         body.addWidget(self.pin_check)
-        self.target_label = _rich_label(page, "deployTarget")
+        self.target_label = rich_label(page, "deployTarget")
         body.addWidget(self.target_label)
 
-        body.addWidget(_section("Safety", page))
+        body.addWidget(section_label("Safety", page, margin_top=SECTION_MARGIN))
         self.backup_check = QCheckBox(
             "Auto-backup before deploy (container configuration and volume contents)", page
         )
         self.backup_check.setObjectName("autoBackupCheck")
         self.backup_check.setChecked(bool(self.session.settings.auto_backup))
         body.addWidget(self.backup_check)
-        self.backup_warning = _rich_label(page, "backupWarning")
+        self.backup_warning = rich_label(page, "backupWarning")
         self.backup_warning.setStyleSheet(WARNING_STYLE)
         self.backup_warning.setText(
             "<b>No backup will be taken.</b> Should the new version fail, the previous container "
@@ -462,7 +435,7 @@ class DeployDialog(QDialog):
         box = QVBoxLayout(page)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(8)
-        self.progress_title = _rich_label(page, "deployProgressTitle")
+        self.progress_title = rich_label(page, "deployProgressTitle")
         box.addWidget(self.progress_title)
 
         steps = QGridLayout()
@@ -493,10 +466,10 @@ class DeployDialog(QDialog):
         self.progress_bar.setMaximumHeight(8)
         box.addWidget(self.progress_bar)
 
-        self.outcome_label = _rich_label(page, "deployOutcome")
+        self.outcome_label = rich_label(page, "deployOutcome")
         self.outcome_label.hide()
         box.addWidget(self.outcome_label)
-        self.backup_used_label = _rich_label(page, "deployBackupUsed")
+        self.backup_used_label = rich_label(page, "deployBackupUsed")
         self.backup_used_label.hide()
         box.addWidget(self.backup_used_label)
         self.failed_logs = QPlainTextEdit(page)

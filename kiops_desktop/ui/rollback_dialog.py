@@ -50,7 +50,14 @@ from ..core.services import Service
 from ..core.verification import VerificationReport
 from ..runtimes.errors import Cancelled, OperationError, TimedOut
 from .banner import Banner
-from .guard import TypedNameGuard, production_badge
+from .dialog_parts import (
+    danger_button_style,
+    header_row,
+    present,
+    rich_label,
+    section_label,
+)
+from .guard import TypedNameGuard
 from .rollback_render import (
     MANUAL_CHECKLIST,
     diff_html,
@@ -80,12 +87,8 @@ REFUSAL_HINTS: dict[str, str] = {
     "negative-revision": "Revision numbers start at 1.",
 }
 
-SECTION_STYLE = "font-weight:600; font-size:10.5pt; margin-top:6px;"
-CONFIRM_STYLE = (
-    "QPushButton#confirmRollbackButton:enabled { background:#c62828; color:white;"
-    " font-weight:bold; border:1px solid #8e1b1b; border-radius:3px; padding:4px 14px; }"
-    "QPushButton#confirmRollbackButton:hover:enabled { background:#b71c1c; }"
-)
+SECTION_MARGIN = 6  # px above a section heading
+CONFIRM_STYLE = danger_button_style("confirmRollbackButton")
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,22 +248,6 @@ def dry_run(session: Session, service: Service, plan: RollbackPlan, ctx: TaskCon
 # --------------------------------------------------------------------------------------------
 
 
-def _section(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setStyleSheet(SECTION_STYLE)
-    return label
-
-
-def _rich_label(parent: QWidget, object_name: str = "") -> QLabel:
-    label = QLabel(parent)
-    if object_name:
-        label.setObjectName(object_name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
 class ConfirmRollbackDialog(QDialog):
     """``ConfirmRollbackDialog(session, service, plan, parent)``; open with :meth:`open_for`."""
 
@@ -322,32 +309,18 @@ class ConfirmRollbackDialog(QDialog):
         parent: QWidget | None = None,
     ) -> ConfirmRollbackDialog:
         """The seam callers use: build, show (never ``exec()``: nothing blocks) and return."""
-        dialog = cls(session, service, plan, parent)
-        # A newly shown window is already on top; raise_() would only add a warning on
-        # platforms that cannot raise (offscreen).
-        dialog.show()
-        dialog.activateWindow()
-        return dialog
+        return present(cls(session, service, plan, parent))
 
     # -- layout --------------------------------------------------------------------------
     def _header(self) -> QHBoxLayout:
-        row = QHBoxLayout()
         s = self.service
-        title = QLabel(
-            f"<span style='font-size:14pt; font-weight:600'>Roll back {escape(s.name)}</span>",
+        return header_row(
             self,
+            f"Roll back {escape(s.name)}",
+            f"{escape(s.runtime)} · <b>{escape(s.context)}</b>"
+            f" · namespace <b>{escape(s.namespace)}</b>",
+            production=self.production,
         )
-        row.addWidget(title)
-        where = QLabel(
-            f"<span style='color:#6b7280'>{escape(s.runtime)} · <b>{escape(s.context)}</b>"
-            f" · namespace <b>{escape(s.namespace)}</b></span>",
-            self,
-        )
-        row.addWidget(where)
-        if self.production:
-            row.addWidget(production_badge(self))
-        row.addStretch(1)
-        return row
 
     def _revision_card(self, heading: str, number: int | None, images: tuple[str, ...]) -> QFrame:
         card = QFrame(self)
@@ -364,7 +337,7 @@ class ConfirmRollbackDialog(QDialog):
             f"{'revision ' + str(number) if number is not None else '—'}</span>",
             card,
         )
-        image = _rich_label(card)
+        image = rich_label(card)
         image.setText(images_html(images))
         for widget in (head, revision, image):
             box.addWidget(widget)
@@ -401,7 +374,7 @@ class ConfirmRollbackDialog(QDialog):
             hint = REFUSAL_HINTS.get(plan.refusal_kind or "", "").format(
                 name=plan.deployment, ns=plan.namespace
             )
-            refusal = _rich_label(content, "rollbackRefusal")
+            refusal = rich_label(content, "rollbackRefusal")
             refusal.setStyleSheet(
                 "QLabel#rollbackRefusal { background:#fdecea; color:#611a15;"
                 " border:1px solid #f5c2c0; border-radius:4px; padding:8px; }"
@@ -414,7 +387,7 @@ class ConfirmRollbackDialog(QDialog):
             body.addWidget(refusal)
             self.refusal_label = refusal
 
-        body.addWidget(_section("What changes", content))
+        body.addWidget(section_label("What changes", content, margin_top=SECTION_MARGIN))
         self.diff_view = QTextBrowser(content)
         self.diff_view.setObjectName("rollbackDiff")
         self.diff_view.setOpenLinks(False)
@@ -430,8 +403,8 @@ class ConfirmRollbackDialog(QDialog):
         )
         body.addWidget(self.diff_view)
 
-        body.addWidget(_section("Precautions", content))
-        self.precautions_label = _rich_label(content, "rollbackPrecautions")
+        body.addWidget(section_label("Precautions", content, margin_top=SECTION_MARGIN))
+        self.precautions_label = rich_label(content, "rollbackPrecautions")
         self.precautions_label.setText(
             findings_html(
                 plan.precautions,
@@ -443,17 +416,23 @@ class ConfirmRollbackDialog(QDialog):
         self.checklist: list[QCheckBox] = []
         self.reason_input: QLineEdit | None = None
         self.guard: TypedNameGuard | None = None
-        self.preview_result = _rich_label(content, "previewResult")
+        self.preview_result = rich_label(content, "previewResult")
         self.preview_result.hide()
         if plan.can_proceed:
-            body.addWidget(_section("Before you confirm, check what no API can tell", content))
+            body.addWidget(
+                section_label(
+                    "Before you confirm, check what no API can tell",
+                    content,
+                    margin_top=SECTION_MARGIN,
+                )
+            )
             for index, (item, why) in enumerate(MANUAL_CHECKLIST):
                 box = QCheckBox(item, content)
                 box.setObjectName(f"checklistItem{index}")
                 box.setToolTip(why)
                 self.checklist.append(box)
                 body.addWidget(box)
-            body.addWidget(_section("Reason", content))
+            body.addWidget(section_label("Reason", content, margin_top=SECTION_MARGIN))
             self.reason_input = QLineEdit(content)
             self.reason_input.setObjectName("rollbackReason")
             self.reason_input.setPlaceholderText(
@@ -504,10 +483,11 @@ class ConfirmRollbackDialog(QDialog):
         box.setSpacing(8)
         target = self.plan.target_revision
         box.addWidget(
-            _section(
+            section_label(
                 f"Rolling back {self.service.title}"
                 + (f" to revision {target}" if target is not None else ""),
                 page,
+                margin_top=SECTION_MARGIN,
             )
         )
         steps = QGridLayout()
@@ -541,7 +521,7 @@ class ConfirmRollbackDialog(QDialog):
         self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         box.addWidget(self.status_label)
 
-        self.outcome_label = _rich_label(page, "rollbackOutcome")
+        self.outcome_label = rich_label(page, "rollbackOutcome")
         self.outcome_label.hide()
         box.addWidget(self.outcome_label)
 
