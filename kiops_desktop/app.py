@@ -165,15 +165,6 @@ def apply_theme(app: QApplication) -> None:
 # ----------------------------------------------------------------------------- the window
 
 
-def with_app_kubeconfig(user: tuple[Path, ...]) -> tuple[Path, ...]:
-    """``clusters.kubeconfig_paths_with_app`` without importing that module (it brings YAML
-    and the keyring, ~60 ms before the first paint): the user's files, then the app's own."""
-    from .connections.paths import app_dirs
-
-    app = app_dirs().config / "kubeconfig"
-    return user if app in user else (*user, app)
-
-
 def repoint_plugin_quietly() -> None:
     """Keep the app's kubeconfig pointing at this installation's credential plugin (runs in the
     first runner job, off the UI thread)."""
@@ -191,7 +182,7 @@ def build_main_window(argv: list[str] | None = None) -> QMainWindow:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .connections.kubeconfig import kubeconfig_paths
+    from .connections.kubeconfig import kubeconfig_paths_with_app
     from .connections.settings import load_settings
     from .ui.main_window import MainWindow
     from .ui.session import Session, SessionSignals
@@ -205,7 +196,7 @@ def build_main_window(argv: list[str] | None = None) -> QMainWindow:
     demo = DemoCluster() if args.demo else None
     # The user's kubeconfig list plus the app's own file (clusters added in the app); the demo
     # shows only its sandbox.
-    paths = (demo.kubeconfig,) if demo else with_app_kubeconfig(kubeconfig_paths(args.kubeconfig))
+    paths = (demo.kubeconfig,) if demo else kubeconfig_paths_with_app(args.kubeconfig)
     session = Session(
         runner=TaskRunner(),
         events=SessionSignals(),

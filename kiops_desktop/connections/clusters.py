@@ -33,15 +33,16 @@ import yaml
 
 from kiops_desktop.connections.credential_plugin import MODULE, SCRIPT_NAME, exec_config
 from kiops_desktop.connections.credentials import CredentialStore
-from kiops_desktop.connections.kubeconfig import (
+from kiops_desktop.connections.kubeconfig import (  # re-exported: callers import them here
     Kubeconfig,
+    app_kubeconfig_path,
     kubeconfig_paths,
+    kubeconfig_paths_with_app,
     load_kubeconfig,
 )
-from kiops_desktop.connections.paths import app_dirs, ensure_private_dir
+from kiops_desktop.connections.paths import ensure_private_dir
 from kiops_desktop.runtimes.errors import Conflict, Invalid, NotFound
 
-APP_KUBECONFIG = "kubeconfig"
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@:-]{0,99}$")
 INSECURE_WARNING = (
     "TLS verification is OFF for this cluster: KIOPS Desktop cannot tell the real API server from "
@@ -65,22 +66,6 @@ class AddedCluster:
     insecure: bool
     has_ca: bool
     kubeconfig: Path
-
-
-def app_kubeconfig_path(override: Path | None = None) -> Path:
-    return override if override is not None else app_dirs().config / APP_KUBECONFIG
-
-
-def kubeconfig_paths_with_app(
-    explicit: str | Path | None = None,
-    environ: Mapping[str, str] | None = None,
-    app_kubeconfig: Path | None = None,
-) -> tuple[Path, ...]:
-    """The user's kubeconfig files (``--kubeconfig``, ``KUBECONFIG`` or ``~/.kube/config``) and
-    then the app's own file. The user's files come first: their names win, as in kubectl."""
-    user = kubeconfig_paths(explicit, environ)
-    app = app_kubeconfig_path(app_kubeconfig)
-    return user if app in user else (*user, app)
 
 
 def discover_with_app(

@@ -75,6 +75,28 @@ def kubeconfig_paths(
     return (home / ".kube" / "config",)
 
 
+APP_KUBECONFIG = "kubeconfig"  # the app's own file, in its config dir
+
+
+def app_kubeconfig_path(override: Path | None = None) -> Path:
+    """The kubeconfig the app writes for the clusters added in it (never the user's)."""
+    from .paths import app_dirs
+
+    return override if override is not None else app_dirs().config / APP_KUBECONFIG
+
+
+def kubeconfig_paths_with_app(
+    explicit: str | Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    app_kubeconfig: Path | None = None,
+) -> tuple[Path, ...]:
+    """The user's kubeconfig files (``--kubeconfig``, ``KUBECONFIG`` or ``~/.kube/config``) and
+    then the app's own file. The user's files come first: their names win, as in kubectl."""
+    user = kubeconfig_paths(explicit, environ)
+    app = app_kubeconfig_path(app_kubeconfig)
+    return user if app in user else (*user, app)
+
+
 def _load(path: Path) -> Mapping[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
