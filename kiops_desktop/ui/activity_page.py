@@ -20,11 +20,9 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -44,6 +42,7 @@ from .activity_model import (
 )
 from .banner import Banner
 from .session import Session
+from .tables import setup_row_table, size_columns
 from .tasks import TaskContext
 
 log = logging.getLogger(__name__)
@@ -126,21 +125,9 @@ class ActivityPage(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("activityTable")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for number, column in enumerate(self.model.columns):
-            if column.width:
-                self.table.setColumnWidth(number, column.width)
+        setup_row_table(self.table, row_height=26)
         # The change takes the spare width (image names and rollback captions are long).
-        header.setSectionResizeMode(CHANGE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        size_columns(self.table, (c.width for c in self.model.columns), stretch=CHANGE_COLUMN)
         layout.addWidget(self.table, 1)
 
         self.detail = QLabel(self)

@@ -18,7 +18,6 @@ from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -51,6 +50,7 @@ from .backups_restore import (
 )
 from .banner import Banner
 from .session import Session
+from .tables import setup_row_table, size_columns
 from .tasks import TaskContext, TaskHandle, error_text
 
 log = logging.getLogger(__name__)
@@ -152,22 +152,15 @@ class BackupsPage(QWidget):
         self.table = QTableView(self)
         self.table.setObjectName("backupsTable")
         self.table.setModel(self.proxy)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setAlternatingRowColors(True)
+        setup_row_table(
+            self.table,
+            selection=QAbstractItemView.SelectionMode.ExtendedSelection,
+            elide=Qt.TextElideMode.ElideRight,
+            row_height=26,
+        )
         self.table.setSortingEnabled(True)
-        self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for number, column in enumerate(self.model.columns):
-            if column.width:
-                self.table.setColumnWidth(number, column.width)
         # The image takes the spare width, and elides on the left: its tag is what matters.
-        header.setSectionResizeMode(IMAGE_COLUMN, QHeaderView.ResizeMode.Stretch)
+        size_columns(self.table, (c.width for c in self.model.columns), stretch=IMAGE_COLUMN)
         self.table.setItemDelegateForColumn(
             IMAGE_COLUMN, _ElideDelegate(Qt.TextElideMode.ElideLeft, self.table)
         )

@@ -15,9 +15,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -36,11 +34,13 @@ from ..core.services import Service, kubernetes_service
 from .banner import Banner
 from .models.services_model import ServicesFilter, ServicesModel, production_icon
 from .session import Session
+from .tables import setup_row_table, size_columns
 from .tasks import TaskContext, error_text, paused_gc
 
 log = logging.getLogger(__name__)
 
 ALL = None  # the selectors' "all" entry
+IMAGE_COLUMN = 4  # takes the spare width
 REFRESH_INTERVAL_MS = 30_000
 
 
@@ -195,24 +195,9 @@ class MainWindow(QMainWindow):
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
+        setup_row_table(self.table, row_height=26)
         self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        # Image references differ at the end (the tag): keep both ends visible.
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.verticalHeader().hide()
-        self.table.verticalHeader().setDefaultSectionSize(26)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setHighlightSections(False)
-        for number, column in enumerate(self.model.columns):
-            if column.width:
-                self.table.setColumnWidth(number, column.width)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)  # the image column
+        size_columns(self.table, (c.width for c in self.model.columns), stretch=IMAGE_COLUMN)
         self.table.activated.connect(self._on_activated)
         self.table.doubleClicked.connect(self._on_activated)
         layout.addWidget(self.table, 1)

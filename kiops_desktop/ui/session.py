@@ -6,7 +6,6 @@ from __future__ import annotations
 import gc
 import shutil
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,11 +191,3 @@ class Session:
             to=to,
             detail=detail,
         )
-
-
-def kubeconfig_paths_from(
-    explicit: str | Path | None, extra: Sequence[Path] = ()
-) -> tuple[Path, ...]:
-    from ..connections.kubeconfig import kubeconfig_paths
-
-    return (*kubeconfig_paths(explicit), *extra)

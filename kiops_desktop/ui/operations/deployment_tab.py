@@ -18,10 +18,8 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGroupBox,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -43,6 +41,7 @@ from ...core.template_diff import diff_templates
 from ..rollback_dialog import ConfirmRollbackDialog
 from ..rollback_render import MUTED_STYLE, diff_html, findings_html
 from ..session import Session
+from ..tables import setup_row_table, size_columns
 from ..tasks import TaskContext
 from .base import OperationsTab
 
@@ -202,20 +201,10 @@ class DeploymentTab(OperationsTab):
         self.table = QTableView(split)
         self.table.setObjectName("revisionsTable")
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
         # Images take the spare width and elide in the middle, so the tag (the part that
         # tells revisions apart) stays visible; the short columns fit their contents.
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(IMAGES_COLUMN, QHeaderView.ResizeMode.Stretch)
+        setup_row_table(self.table)
+        size_columns(self.table, (), stretch=IMAGES_COLUMN)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.activated.connect(self._activated)
         split.addWidget(self.table)

@@ -28,7 +28,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QHideEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -40,6 +39,7 @@ from ...core.services import Service
 from ..keyed_table_model import ROW_ROLE, SORT_ROLE, KeyedTableModel
 from ..pods_watch import StopSlot
 from ..session import Session
+from ..tables import setup_row_table
 from ..tasks import TaskContext
 from .base import OperationsTab
 
@@ -48,16 +48,8 @@ RETRY_DELAYS_S = (1, 2, 5, 10, 30)  # between attempts to get a failed stream ba
 
 
 def setup_table(table: QTableView) -> None:
-    """The look of the live tables: whole rows, one at a time, read-only, compact, no wrap."""
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.horizontalHeader().setHighlightSections(False)
+    """The look of the live tables: the app's row tables, compact, headers aligned left."""
+    setup_row_table(table, row_height=table.fontMetrics().height() + 8)
     table.horizontalHeader().setDefaultAlignment(
         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     )
