@@ -414,12 +414,13 @@ class MainWindow(QMainWindow):
                         result.reason or f"{runtime} at {endpoint.host} does not answer."
                     )
             engine = session.engine(key)
-            services = [
-                container_service(runtime, name, svc, production=production)
-                for svc in engine.list_services()
-            ]
-            for service in services:
-                _ = service.key, service.search_text
+            with paused_gc():  # as for a kube context: no GC pass over the result mid-load
+                services = [
+                    container_service(runtime, name, svc, production=production)
+                    for svc in engine.list_services()
+                ]
+                for service in services:
+                    _ = service.key, service.search_text
             return services, tuple(sorted({s.namespace for s in services if s.namespace}))
 
         state = self.contexts.get(key)

@@ -3,7 +3,6 @@ runtimes per context (created off the UI thread, cached), preferences, the audit
 
 from __future__ import annotations
 
-import gc
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -24,19 +23,6 @@ if TYPE_CHECKING:
     from ..ops.backups import BackupStore
     from ..runtimes.containers import ContainerEngine
     from ..runtimes.kubernetes import KubernetesRuntime
-
-
-_frozen = False
-
-
-def _freeze_startup_objects() -> None:
-    """Move everything alive after the heavy imports (the kubernetes client's thousands of
-    classes and functions) out of the garbage collector's reach: full collections then walk
-    only data, keeping their pauses — which stop the UI thread too — short."""
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
 
 
 def bundled_kubectl() -> str | None:
@@ -108,7 +94,6 @@ class Session:
 
         config = self.kubeconfig or self.load_kubeconfig()
         created = KubernetesRuntime.for_context(config, context)
-        _freeze_startup_objects()
         with self._lock:
             runtime = self._runtimes.setdefault(context, created)
         if runtime is not created:

@@ -288,8 +288,9 @@ def paused_gc() -> Iterator[None]:
         with _gc_lock:
             _gc_pauses -= 1
             if _gc_pauses == 0:
-                # What the job built is data without cycles; freezing it keeps the next full
-                # collection from walking all of it at once (a 70 ms stall, measured).
+                # What the job built (and the client modules it imported on first use) is
+                # long-lived data; freezing it keeps the next full collection from walking all
+                # of it at once (a 70 ms stall, measured).
                 gc.freeze()
                 gc.enable()
 
