@@ -40,6 +40,10 @@ class Settings:
     kubectl: str = "bundled"
     auto_backup: bool = True
     keep_backups: int = 10
+    # Back up a local rootful engine's volumes with tar on this machine (2-3x faster than the
+    # engine's archive API, and Podman's API records every file as root's); only when the
+    # directory provably is the engine's (runtimes.host_volumes), else through the API.
+    backup_read_on_host: bool = True
     rollout_timeout_s: int = 600
     console_output_cap_lines: int = 20000
     # Secrets in a plaintext file keyring (keyrings.alt) instead of the OS keyring: only when the

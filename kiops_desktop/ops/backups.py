@@ -16,24 +16,28 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import os
 import posixpath
 import re
 import shutil
 import tarfile
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import platformdirs
 
 from kiops_desktop.core.images import ImageRefError, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
+from kiops_desktop.runtimes.host_volumes import HostReadError, host_directory, tar_directory
 from kiops_desktop.runtimes.registry import DOCKER_HUB, CredentialLookup, RegistryCredentials
+
+_log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -60,28 +64,60 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def tar_content_digest(data: bytes | Path) -> str:
+def tar_content_digest(data: bytes | Path | Iterable[bytes]) -> str:
     """Digest of what a tar *contains* (names, types, modes, owners, file bytes and times).
 
     Engines write different headers for the same files (Podman differs between a stopped and a
     running container), and a directory's own mtime moves when files come and go; this digest
-    ignores both, so it answers "did the volume's contents change?".
+    ignores both, so it answers "did the volume's contents change?". ``data``: the archive's
+    bytes, its file, or a stream of chunks (read once, in order: never all in memory).
     """
-    h = hashlib.sha256()
-    source = {"name": data} if isinstance(data, Path) else {"fileobj": io.BytesIO(data)}
-    with tarfile.open(mode="r:", **source) as tar:
-        for m in sorted(tar.getmembers(), key=lambda m: m.name.strip("/")):
+    if isinstance(data, Path):
+        fileobj: IO[bytes] = data.open("rb")
+    elif isinstance(data, bytes | bytearray):
+        fileobj = io.BytesIO(data)
+    else:
+        fileobj = io.BufferedReader(_ChunkReader(iter(data)), CHUNK)
+    entries: list[tuple[str, bytes, bytes]] = []
+    with fileobj, tarfile.open(fileobj=fileobj, mode="r|") as tar:
+        for m in tar:
             body = hashlib.sha256()
-            if m.isfile():
-                f = tar.extractfile(m)
-                # In chunks: a volume may be far larger than memory.
-                while f is not None and (chunk := f.read(CHUNK)):
-                    body.update(chunk)
+            f = tar.extractfile(m) if m.isfile() else None
+            while f is not None and (chunk := f.read(CHUNK)):
+                body.update(chunk)
             mtime = 0 if m.isdir() else int(m.mtime)
-            head = [m.name.strip("/"), m.type.decode(), m.mode, m.uid, m.gid, m.linkname, mtime]
-            h.update(json.dumps(head).encode())
-            h.update(body.digest())
+            # permission bits only: Docker also writes the file type into the mode field, GNU
+            # tar does not (the type is m.type)
+            perm = m.mode & 0o7777
+            name = m.name.strip("/")
+            head = [name, m.type.decode(), perm, m.uid, m.gid, m.linkname, mtime]
+            entries.append((name, json.dumps(head).encode(), body.digest()))
+    h = hashlib.sha256()
+    for _name, head_json, body_digest in sorted(entries, key=lambda e: e[0]):
+        h.update(head_json)
+        h.update(body_digest)
     return h.hexdigest()
+
+
+class _ChunkReader(io.RawIOBase):
+    """A read-only file over an iterator of byte chunks (for tarfile's stream mode)."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self._chunks = chunks
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            self._pending = next(self._chunks, b"")
+            if not self._pending:
+                return 0
+        n = min(len(buffer), len(self._pending))
+        buffer[:n] = self._pending[:n]
+        self._pending = self._pending[n:]
+        return n
 
 
 def stream_atomic(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
@@ -89,14 +125,18 @@ def stream_atomic(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
     and the sha256. Never holds more than one chunk in memory."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     digest, size = hashlib.sha256(), 0
-    with tmp.open("wb") as f:
-        for chunk in chunks:
-            f.write(chunk)
-            digest.update(chunk)
-            size += len(chunk)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a failed stream leaves nothing behind
+        raise
     return size, digest.hexdigest()
 
 
@@ -122,6 +162,9 @@ class VolumeArchive:
     # tar_content_digest ("did the volume change?"): only older backups store it; it costs a
     # second pass over the archive, so it is computed when a deploy's self-restore asks.
     content: str = ""
+    # who read the files: "engine" (its archive API) or "host" (GNU tar on this machine, when it
+    # is the engine's host: runtimes.host_volumes)
+    read_by: str = "engine"
 
 
 @dataclass(frozen=True)
@@ -189,13 +232,22 @@ class VerifyResult:
 
 def _load(path: Path) -> Backup:
     manifest = json.loads((path / MANIFEST).read_text("utf-8"))
-    volumes = tuple(VolumeArchive(**v) for v in manifest.get("volumes", []))
+    known = {f.name for f in fields(VolumeArchive)}
+    # keys a newer version may add are ignored rather than making the backup unreadable
+    volumes = tuple(
+        VolumeArchive(**{k: val for k, val in v.items() if k in known})
+        for v in manifest.get("volumes", [])
+    )
     return Backup(path, manifest, volumes)
 
 
 class BackupStore:
-    def __init__(self, root: Path | None = None) -> None:
+    """``host_read``: read mounts with tar on this machine when it provably is the engine's
+    host (``runtimes.host_volumes``), else — and on any failure — through the archive API."""
+
+    def __init__(self, root: Path | None = None, *, host_read: bool = True) -> None:
         self.root = Path(root) if root is not None else default_root()
+        self.host_read = host_read
 
     # -- reading
     def list(self, service: str | None = None) -> builtins.list[Backup]:
@@ -263,9 +315,7 @@ class BackupStore:
             ]
             for i, m in enumerate(mounts):
                 rel = f"volumes/{i}-{safe_name(m['name'] or m['destination'])}.tar"
-                size, sha256 = stream_atomic(
-                    tmp / rel, engine.archive_get(container, m["destination"])
-                )
+                size, sha256, read_by = self._archive_mount(engine, container, m, mounts, tmp / rel)
                 volumes.append(
                     VolumeArchive(
                         type=m["type"],
@@ -275,6 +325,7 @@ class BackupStore:
                         file=rel,
                         size=size,
                         sha256=sha256,
+                        read_by=read_by,
                     )
                 )
             manifest = {
@@ -299,6 +350,28 @@ class BackupStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         return _load(final)
+
+    def _archive_mount(
+        self,
+        engine: ContainerEngine,
+        container: str,
+        mount: dict[str, str],
+        mounts: builtins.list[dict[str, str]],
+        path: Path,
+    ) -> tuple[int, str, str]:
+        """Write one mount's archive to ``path``: (size, sha256, who read it)."""
+        source = host_directory(engine, container, mount, mounts) if self.host_read else None
+        if source is not None:
+            top = posixpath.basename(mount["destination"].rstrip("/"))
+            try:
+                return (*stream_atomic(path, tar_directory(source, top)), "host")
+            except HostReadError as exc:
+                _log.warning(
+                    "Reading %s on this machine failed (%s); reading it through the engine.",
+                    source,
+                    exc,
+                )
+        return (*stream_atomic(path, engine.archive_get(container, mount["destination"])), "engine")
 
     def delete(self, backup: Backup) -> None:
         # Rename first so a half-deleted folder is never listed as a backup.
@@ -501,12 +574,34 @@ def put_volume(engine: ContainerEngine, container: str, destination: str, data: 
                 dst_own.addfile(m)
                 continue
             f = src.extractfile(m) if m.isfile() else None
-            m.name = name[len(top) + 1 :] if name.startswith(top + "/") else name
+            m.name = _below(top, name)
+            if m.islnk():  # a hard link names another member: it moves with the names
+                m.linkname = _below(top, m.linkname.strip("/"))
+            # A long or non-ASCII name came in a PAX "path" record, which tarfile would write
+            # back unchanged (it wins over the new name): drop the stale records.
+            m.pax_headers = {
+                k: v for k, v in m.pax_headers.items() if k not in ("path", "linkpath")
+            }
             dst.addfile(m, f)
     engine.archive_put(container, dest, files.getvalue())
     if top and dest != "/":
         engine.archive_put(container, posixpath.dirname(dest) or "/", own.getvalue())
 
 
-def volume_digest(engine: ContainerEngine, container: str, destination: str) -> str:
-    return tar_content_digest(b"".join(engine.archive_get(container, destination)))
+def _below(top: str, name: str) -> str:
+    return name[len(top) + 1 :] if name.startswith(top + "/") else name
+
+
+def volume_digest(engine: ContainerEngine, container: str, volume: VolumeArchive) -> str:
+    """What ``volume`` holds now in ``container`` (``tar_content_digest``), read the way its
+    backup was: the two readers record the same files differently (Podman's archive API names
+    root as every owner and rounds times to the nearest second; tar and Docker truncate)."""
+    if volume.read_by == "host":
+        mounts = named_volumes(engine.inspect(container))
+        mount = next((m for m in mounts if m["destination"] == volume.destination), None)
+        source = host_directory(engine, container, mount, mounts) if mount else None
+        if source is not None:
+            top = posixpath.basename(volume.destination.rstrip("/"))
+            with contextlib.suppress(HostReadError):
+                return tar_content_digest(tar_directory(source, top))
+    return tar_content_digest(engine.archive_get(container, volume.destination))

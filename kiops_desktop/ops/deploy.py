@@ -253,8 +253,7 @@ def _restore(
         if saved is not None and started and engine.exists(aside):
             # The new container had the same volumes mounted: check what it did to them.
             changed = any(
-                volume_digest(engine, aside, v.destination) != saved.content_digest(v)
-                for v in saved.volumes
+                volume_digest(engine, aside, v) != saved.content_digest(v) for v in saved.volumes
             )
         if saved is not None and (changed or not old_exists):
             # Volumes changed, or the old container vanished mid-deploy: rebuild it from the backup.

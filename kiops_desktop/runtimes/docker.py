@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -17,14 +18,18 @@ import requests
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
+    TAR_BLOCK,
     ContainerInfo,
     ContainerService,
     EngineInfo,
     EventFollow,
     LogFollow,
+    PathProbe,
     container_info,
     create_config_like,
+    first_block,
     group_services,
+    parse_path_probe,
     repo_digests_by_id,
 )
 from kiops_desktop.runtimes.registry import RegistryCredentials
@@ -383,6 +388,26 @@ class DockerEngine:
         payload = data if isinstance(data, bytes) else b"".join(data)
         with self._errors(f"writing {path} into {container}"):
             self.client.api.put_archive(container, path, payload)
+
+    def probe_path(self, container: str, path: str) -> PathProbe | None:
+        # The stat comes with the archive's response headers; one block of the body gives the
+        # owner. Closing the response then drops the connection and the engine stops its tar.
+        # (The SDK's get_archive hides the response behind a generator that cannot close it.)
+        api = self.client.api
+        with self._errors(f"reading {path} from {container}"):
+            response = api._get(
+                api._url("/containers/{0}/archive", container), params={"path": path}, stream=True
+            )
+            try:
+                api._raise_for_status(response)
+                encoded = response.headers.get("X-Docker-Container-Path-Stat")
+                stat = json.loads(base64.b64decode(encoded)) if encoded else None
+                block = first_block(response.iter_content(chunk_size=TAR_BLOCK))
+            except ValueError:
+                return None
+            finally:
+                response.close()
+        return parse_path_probe(stat, block)
 
 
 def _guard_stream(stream: Iterable[bytes], guard: Any) -> Iterator[bytes]:

@@ -25,14 +25,18 @@ from podman import PodmanClient
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
+    TAR_BLOCK,
     ContainerInfo,
     ContainerService,
     EngineInfo,
     EventFollow,
     LogFollow,
+    PathProbe,
     container_info,
     create_config_like,
+    first_block,
     group_services,
+    parse_path_probe,
     repo_digests_by_id,
 )
 from kiops_desktop.runtimes.docker import (
@@ -365,6 +369,43 @@ class PodmanEngine:
                 if attempt == ARCHIVE_PUT_ATTEMPTS - 1:
                     raise
                 time.sleep(0.2 * (attempt + 1))
+
+    def probe_path(self, container: str, path: str) -> PathProbe | None:
+        # Podman's archives name the *caller* as every file's owner (podman#3767: "change the
+        # file owner to the cp command caller"), so they cannot show an id mapping; ask the
+        # engine and the container whether ids are mapped instead.
+        if self._maps_ids(container):
+            return None
+        response = self._req(
+            "get",
+            f"/containers/{container}/archive",
+            f"reading {path} from {container}",
+            params={"path": path},
+            stream=True,
+        )
+        # One block of the body gives the owner; closing drops the connection and Podman stops
+        # its copier.
+        try:
+            stat_header = response.headers.get("X-Docker-Container-Path-Stat")
+            stat = json.loads(base64.b64decode(stat_header)) if stat_header else None
+            block = first_block(response.iter_content(chunk_size=TAR_BLOCK))
+        except (ValueError, requests.RequestException, OSError):
+            return None
+        finally:
+            response.close()
+        return parse_path_probe(stat, block, owners=False)
+
+    def _maps_ids(self, container: str) -> bool:
+        info = self._req("get", "/info", "reading the engine's settings", compatible=False).json()
+        host = info.get("host") or {}
+        mappings = host.get("idMappings") or {}
+        if (host.get("security") or {}).get("rootless", True) or any(mappings.values()):
+            return True
+        inspect = self._req(
+            "get", f"/containers/{container}/json", f"inspecting {container}", compatible=False
+        ).json()
+        hc = inspect.get("HostConfig") or {}
+        return bool(hc.get("IDMappings")) or hc.get("UsernsMode", "") not in ("", "host")
 
 
 ARCHIVE_PUT_ATTEMPTS = 3

@@ -140,7 +140,7 @@ class Session:
     def backups(self) -> BackupStore:
         from ..ops.backups import BackupStore
 
-        return BackupStore(data_dir() / "backups")
+        return BackupStore(data_dir() / "backups", host_read=self.settings.backup_read_on_host)
 
     def forget_runtimes(self) -> None:
         """Drop cached clients (after the kubeconfig or engine list changed)."""

@@ -25,7 +25,7 @@ from typing import Any
 import pytest
 
 from kiops_desktop.ops.audit import AuditLog
-from kiops_desktop.ops.backups import BackupStore, put_volume, tar_content_digest
+from kiops_desktop.ops.backups import BackupStore, put_volume, volume_digest
 from kiops_desktop.ops.deploy import OLD_SUFFIX, deploy
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine
@@ -148,6 +148,13 @@ def store(tmp_path: Path) -> BackupStore:
     return BackupStore(tmp_path / "backups")
 
 
+@pytest.fixture(params=["host", "engine"])
+def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> BackupStore:
+    """Both ways a backup reads volumes: tar on this machine (what this root suite gets by
+    default next to its own engines) and the engines' archive API (remote engines, non-root)."""
+    return BackupStore(tmp_path / "backups", host_read=request.param == "host")
+
+
 @pytest.fixture
 def audit(tmp_path: Path) -> AuditLog:
     return AuditLog(tmp_path / "audit.jsonl")
@@ -248,7 +255,7 @@ def test_deploy_pulls_from_registry(app: App, store: BackupStore) -> None:
 
 
 def test_broken_image_restores_v1_and_its_volume_byte_identical(
-    app: App, store: BackupStore, audit: AuditLog
+    app: App, any_store: BackupStore, audit: AuditLog
 ) -> None:
     ce = app.ce
     files, hist = volume_files(ce, app.name), history(ce, app.name)
@@ -264,7 +271,7 @@ def test_broken_image_restores_v1_and_its_volume_byte_identical(
         ce,
         app.name,
         f"{APP}:v-broken",
-        store=store,
+        store=any_store,
         health_timeout=3,
         progress=vandalize,
         audit=audit,
@@ -282,10 +289,10 @@ def test_broken_image_restores_v1_and_its_volume_byte_identical(
 
 
 def test_broken_image_without_data_change_brings_back_the_same_container(
-    app: App, store: BackupStore
+    app: App, any_store: BackupStore
 ) -> None:
     files, hist = volume_files(app.ce, app.name), history(app.ce, app.name)
-    result = deploy(app.ce, app.name, f"{APP}:v-broken", store=store, health_timeout=3)
+    result = deploy(app.ce, app.name, f"{APP}:v-broken", store=any_store, health_timeout=3)
     assert result.outcome == "restored", result.sentence
     assert not result.volumes_restored
     assert "v-broken" in result.failed_logs  # what the broken release said before dying
@@ -297,19 +304,18 @@ def test_broken_image_without_data_change_brings_back_the_same_container(
 # --------------------------------------------------------------------------- backup store
 
 
-def test_restore_from_backup(app: App, store: BackupStore) -> None:
+def test_restore_from_backup(app: App, any_store: BackupStore) -> None:
     ce = app.ce
-    backup = store.create(ce, app.name)
-    assert deploy(ce, app.name, f"{APP}:v2", store=store, backup=False, health_timeout=1).ok
+    backup = any_store.create(ce, app.name)
+    assert deploy(ce, app.name, f"{APP}:v2", store=any_store, backup=False, health_timeout=1).ok
     put_volume(ce, app.name, "/data", tar_of({"junk.txt": b"junk", "state.txt": b"wrong"}))
     assert http_get(app.port, "/version") == "v2"
     # Restored but not started: the volume is exactly the backup's archive, byte for byte in
     # content (names, modes, owners, times, data): Podman re-tars a stopped container's files.
-    new_id = store.restore(ce, backup, start=False)
+    new_id = any_store.restore(ce, backup, start=False)
     [vol] = backup.volumes
-    assert tar_content_digest(b"".join(ce.archive_get(new_id, "/data"))) == (
-        backup.content_digest(vol)
-    )
+    assert vol.read_by == ("host" if any_store.host_read else "engine")
+    assert volume_digest(ce, new_id, vol) == backup.content_digest(vol)
     inspect = ce.inspect(app.name)
     assert inspect["Id"] == new_id
     assert inspect["Image"] == backup.image_id

@@ -17,6 +17,7 @@ from kiops_desktop.ops.backups import (
     MANIFEST,
     BackupStore,
     safe_name,
+    stream_atomic,
     tar_content_digest,
     write_atomic,
 )
@@ -226,3 +227,64 @@ def test_audit_log_appends_and_reads_back(tmp_path: Path) -> None:
         "detail",
     }
     assert time.strptime(entries[0]["time"][:19], "%Y-%m-%dT%H:%M:%S")
+
+
+def test_content_digest_compares_permissions_not_how_the_type_is_encoded() -> None:
+    # Docker writes the file type into a header's mode field too (0o40755 for a directory),
+    # GNU tar only the permissions (0o755): the same directory must digest the same.
+    def one(mode: int) -> bytes:
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            info = tarfile.TarInfo("data")
+            info.type, info.mode, info.mtime = tarfile.DIRTYPE, mode, 5
+            tar.addfile(info)
+        return buf.getvalue()
+
+    assert tar_content_digest(one(0o40755)) == tar_content_digest(one(0o755))
+    assert tar_content_digest(one(0o755)) != tar_content_digest(one(0o700))
+
+
+def test_a_manifest_with_fields_from_a_newer_version_still_loads(tmp_path: Path) -> None:
+    folder = tmp_path / "svc" / "20260101T000000000000Z-svc"
+    (folder / "volumes").mkdir(parents=True)
+    (folder / "volumes" / "0-data.tar").write_bytes(b"x")
+    volume = {
+        "type": "volume",
+        "name": "data",
+        "destination": "/data",
+        "source": "/v",
+        "file": "volumes/0-data.tar",
+        "size": 1,
+        "sha256": hashlib.sha256(b"x").hexdigest(),
+        "read_by": "host",
+        "added_in_a_later_version": True,
+    }
+    manifest = {
+        "service": "svc",
+        "engine": "docker",
+        "container_name": "svc",
+        "created": "2026-01-01T00:00:00.000000Z",
+        "image_reference": "app:v1",
+        "image_id": "sha256:1",
+        "inspect": {},
+        "volumes": [volume],
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest))
+    [backup] = BackupStore(tmp_path).list()
+    assert backup.volumes[0].read_by == "host"
+    assert BackupStore(tmp_path).verify(backup).ok
+
+
+def test_a_stream_that_fails_leaves_no_file_behind(tmp_path: Path) -> None:
+    def chunks() -> object:
+        yield b"x" * 1000
+        raise OSError("the engine went away")
+
+    with pytest.raises(OSError, match="went away"):
+        stream_atomic(tmp_path / "a.tar", chunks())  # type: ignore[arg-type]
+    assert list(tmp_path.iterdir()) == []
+    assert stream_atomic(tmp_path / "b.tar", [b"ab", b"c"]) == (
+        3,
+        hashlib.sha256(b"abc").hexdigest(),
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["b.tar"]
