@@ -27,14 +27,20 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import platformdirs
 
 from kiops_desktop.core.images import ImageRefError, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
-from kiops_desktop.runtimes.host_volumes import HostReadError, host_directory, tar_directory
+from kiops_desktop.runtimes.host_volumes import (
+    HostReadError,
+    NotOnThisHost,
+    archive_on_host,
+    host_directory,
+    tar_directory,
+)
 from kiops_desktop.runtimes.registry import DOCKER_HUB, CredentialLookup, RegistryCredentials
 
 _log = logging.getLogger(__name__)
@@ -123,21 +129,33 @@ class _ChunkReader(io.RawIOBase):
 def stream_atomic(path: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
     """Write a stream to ``path`` as write_atomic does, hashing it on the way: returns the size
     and the sha256. Never holds more than one chunk in memory."""
+
+    def write(f: BinaryIO) -> tuple[int, str]:
+        digest, size = hashlib.sha256(), 0
+        for chunk in chunks:
+            f.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+        return size, digest.hexdigest()
+
+    return fill_atomic(path, write)
+
+
+def fill_atomic(path: Path, write: Callable[[BinaryIO], tuple[int, str]]) -> tuple[int, str]:
+    """Let ``write`` fill a temporary file next to ``path`` (returning its size and sha256),
+    make it durable, then rename it into place: readers never see a part, and a failure leaves
+    nothing behind."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    digest, size = hashlib.sha256(), 0
     try:
         with tmp.open("wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
+            result = write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        tmp.unlink(missing_ok=True)  # a failed stream leaves nothing behind
+        tmp.unlink(missing_ok=True)
         raise
-    return size, digest.hexdigest()
+    return result
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -360,15 +378,19 @@ class BackupStore:
         path: Path,
     ) -> tuple[int, str, str]:
         """Write one mount's archive to ``path``: (size, sha256, who read it)."""
-        source = host_directory(engine, container, mount, mounts) if self.host_read else None
-        if source is not None:
-            top = posixpath.basename(mount["destination"].rstrip("/"))
+        if self.host_read:
             try:
-                return (*stream_atomic(path, tar_directory(source, top)), "host")
+
+                def on_host(f: BinaryIO) -> tuple[int, str]:
+                    return archive_on_host(engine, container, mount, mounts, f)
+
+                return (*fill_atomic(path, on_host), "host")
+            except NotOnThisHost:
+                pass  # a remote engine, Docker Desktop's VM, not root, id mapping...
             except HostReadError as exc:
                 _log.warning(
                     "Reading %s on this machine failed (%s); reading it through the engine.",
-                    source,
+                    mount["source"],
                     exc,
                 )
         return (*stream_atomic(path, engine.archive_get(container, mount["destination"])), "engine")

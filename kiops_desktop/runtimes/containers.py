@@ -7,13 +7,13 @@ serves it on its Docker-compatible endpoint), so backups and ``create_like`` rea
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import copy
 import json
 import re
 import socket
 import struct
-import tarfile
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -127,20 +127,16 @@ class ContainerEngine(Protocol):
 
 @dataclass(frozen=True)
 class PathProbe:
-    """What the engine says about a path inside a container: enough to tell whether a directory
-    on this machine *is* that path (``host_volumes``), without reading its contents."""
+    """What the engine says about a path inside a container (its ``HEAD .../archive`` stat):
+    enough to tell whether a directory on this machine *is* that path (``host_volumes``)."""
 
     mtime_ns: int  # nanoseconds since the epoch (the engine's stat is nanosecond-exact)
     is_dir: bool
     perm: int  # permission bits, 0o777
-    # the owner inside the container, from the first tar header; None when the engine's archives
-    # do not carry owners (Podman writes its caller's, see PodmanEngine.probe_path)
-    uid: int | None
-    gid: int | None
 
 
 GO_MODE_DIR = 1 << 31  # Go's os.ModeDir, as the engines' path stat reports it
-TAR_BLOCK = 512
+PATH_STAT_HEADER = "X-Docker-Container-Path-Stat"
 _RFC3339 = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 
 
@@ -160,39 +156,20 @@ def rfc3339_ns(text: str) -> int | None:
     return int(whole.timestamp()) * 1_000_000_000 + fraction
 
 
-def parse_path_probe(
-    stat: Mapping[str, Any] | None, first_block: bytes, *, owners: bool = True
-) -> PathProbe | None:
-    """The engine's ``X-Docker-Container-Path-Stat`` (decoded) and the first 512 bytes of the
-    path's archive -> a probe; None when either is missing or not what a directory gives.
-    ``owners``: whether the engine's archive headers carry the files' real owners."""
-    if not stat or len(first_block) < TAR_BLOCK:
+def parse_path_probe(encoded_stat: str | None) -> PathProbe | None:
+    """The engine's ``X-Docker-Container-Path-Stat`` header (base64 JSON) -> a probe; None
+    when it is missing or malformed."""
+    if not encoded_stat:
+        return None
+    try:
+        stat = json.loads(base64.b64decode(encoded_stat))
+        mode = int(stat.get("mode", 0))
+    except (TypeError, ValueError, AttributeError):
         return None
     mtime_ns = rfc3339_ns(str(stat.get("mtime", "")))
-    try:
-        mode = int(stat.get("mode", 0))
-        header = tarfile.TarInfo.frombuf(first_block[:TAR_BLOCK], "utf-8", "surrogateescape")
-    except (TypeError, ValueError, tarfile.TarError):
+    if mtime_ns is None:
         return None
-    if mtime_ns is None or not header.isdir():
-        return None
-    return PathProbe(
-        mtime_ns=mtime_ns,
-        is_dir=bool(mode & GO_MODE_DIR),
-        perm=mode & 0o777,
-        uid=header.uid if owners else None,
-        gid=header.gid if owners else None,
-    )
-
-
-def first_block(chunks: Iterable[bytes]) -> bytes:
-    """The first tar block of a stream (chunks may be shorter than a block)."""
-    got = b""
-    for chunk in chunks:
-        got += chunk
-        if len(got) >= TAR_BLOCK:
-            break
-    return got[:TAR_BLOCK]
+    return PathProbe(mtime_ns=mtime_ns, is_dir=bool(mode & GO_MODE_DIR), perm=mode & 0o777)
 
 
 # --------------------------------------------------------------------------- container lists

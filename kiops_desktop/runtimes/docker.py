@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 import socket
@@ -18,7 +17,7 @@ import requests
 from kiops_desktop.core.images import ImageVersion, parse_image_ref
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import (
-    TAR_BLOCK,
+    PATH_STAT_HEADER,
     ContainerInfo,
     ContainerService,
     EngineInfo,
@@ -27,7 +26,6 @@ from kiops_desktop.runtimes.containers import (
     PathProbe,
     container_info,
     create_config_like,
-    first_block,
     group_services,
     parse_path_probe,
     repo_digests_by_id,
@@ -390,24 +388,19 @@ class DockerEngine:
             self.client.api.put_archive(container, path, payload)
 
     def probe_path(self, container: str, path: str) -> PathProbe | None:
-        # The stat comes with the archive's response headers; one block of the body gives the
-        # owner. Closing the response then drops the connection and the engine stops its tar.
-        # (The SDK's get_archive hides the response behind a generator that cannot close it.)
+        # A rootless daemon or one remapping user namespaces stores other owners on disk than
+        # its containers see: files on the host are then not what the container holds.
+        with self._errors("reading the engine's settings"):
+            security = " ".join(self.client.api.info().get("SecurityOptions") or [])
+        if "name=rootless" in security or "name=userns" in security:
+            return None
         api = self.client.api
         with self._errors(f"reading {path} from {container}"):
-            response = api._get(
-                api._url("/containers/{0}/archive", container), params={"path": path}, stream=True
+            response = api.head(
+                api._url("/containers/{0}/archive", container), params={"path": path}
             )
-            try:
-                api._raise_for_status(response)
-                encoded = response.headers.get("X-Docker-Container-Path-Stat")
-                stat = json.loads(base64.b64decode(encoded)) if encoded else None
-                block = first_block(response.iter_content(chunk_size=TAR_BLOCK))
-            except ValueError:
-                return None
-            finally:
-                response.close()
-        return parse_path_probe(stat, block)
+            api._raise_for_status(response)
+        return parse_path_probe(response.headers.get(PATH_STAT_HEADER))
 
 
 def _guard_stream(stream: Iterable[bytes], guard: Any) -> Iterator[bytes]:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from kiops_desktop.ops.backups import BackupStore, put_volume, tar_content_digest
-from kiops_desktop.runtimes import host_volumes
+from kiops_desktop.runtimes import errors, host_volumes
 from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
 from kiops_desktop.runtimes.docker import DockerEngine
 from kiops_desktop.runtimes.podman import PodmanEngine
@@ -310,14 +310,15 @@ def test_a_podman_container_with_mapped_ids_is_read_by_the_engine(
         ce.close()
 
 
-def test_probes_close_their_streams(vol: Volume) -> None:
-    def open_fds() -> int:
-        return len(os.listdir("/proc/self/fd"))
-
-    vol.ce.probe_path(vol.container, "/data")
-    before = open_fds()
-    for _ in range(30):
-        probe = vol.ce.probe_path(vol.container, "/data")
-        assert probe is not None
-        assert probe.is_dir
-    assert open_fds() <= before + 2  # a pooled connection may stay open, not one per probe
+def test_the_probe_is_the_engines_stat_of_the_mount(vol: Volume) -> None:
+    on_disk = os.stat(vol.source())
+    probe = vol.ce.probe_path(vol.container, "/data")
+    assert probe is not None
+    assert (probe.is_dir, probe.perm) == (True, on_disk.st_mode & 0o777)
+    assert probe.mtime_ns == on_disk.st_mtime_ns
+    vol.ce.stop(vol.container, timeout=1)  # a stopped container's mounts answer the same
+    stopped = vol.ce.probe_path(vol.container, "/data")
+    assert stopped is not None
+    assert stopped.mtime_ns == os.stat(vol.source()).st_mtime_ns
+    with pytest.raises(errors.NotFound):
+        vol.ce.probe_path(vol.container, "/no/such/path")

@@ -1,21 +1,16 @@
-"""The engine path probe behind host-side volume reads: RFC 3339 times to the nanosecond, the
-stat header plus the first tar block -> PathProbe, and blocks split across short chunks."""
+"""The engine path probe behind host-side volume reads: RFC 3339 times to the nanosecond and
+the engines' base64 JSON stat header -> PathProbe."""
 
 from __future__ import annotations
 
-import io
-import tarfile
+import base64
+import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from kiops_desktop.runtimes.containers import (
-    GO_MODE_DIR,
-    TAR_BLOCK,
-    first_block,
-    parse_path_probe,
-    rfc3339_ns,
-)
+from kiops_desktop.runtimes.containers import GO_MODE_DIR, parse_path_probe, rfc3339_ns
 
 BASE = int(datetime(2026, 11, 29, 22, 42, 59, tzinfo=UTC).timestamp()) * 1_000_000_000
 
@@ -39,55 +34,39 @@ def test_rfc3339_ns_rejects_other_shapes(text: str) -> None:
     assert rfc3339_ns(text) is None
 
 
-def tar_block(kind: bytes = tarfile.DIRTYPE, uid: int = 999, gid: int = 998) -> bytes:
-    info = tarfile.TarInfo("data")
-    info.type, info.uid, info.gid, info.mode = kind, uid, gid, 0o750
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
-        tar.addfile(info, io.BytesIO(b"") if kind == tarfile.REGTYPE else None)
-    return buf.getvalue()[:TAR_BLOCK]
-
-
-STAT = {"name": "data", "mode": GO_MODE_DIR | 0o750, "mtime": "2026-11-29T22:42:59.305380415Z"}
+def header(stat: Any) -> str:
+    return base64.b64encode(json.dumps(stat).encode()).decode()
 
 
 def test_probe_of_a_directory() -> None:
-    probe = parse_path_probe(STAT, tar_block())
+    # What dockerd 20.10 sent for a volume mounted on /data (mode: os.ModeDir | 0755)
+    sent = (
+        "eyJuYW1lIjoiZGF0YSIsInNpemUiOjQwOTYsIm1vZGUiOjIxNDc0ODQxNDEsIm10aW1lIjoiMjAyNi0xMS0y"
+        "OVQyMjo0MjowMC4xMjNaIiwibGlua1RhcmdldCI6IiJ9"
+    )
+    probe = parse_path_probe(sent)
     assert probe is not None
-    assert (probe.mtime_ns, probe.is_dir, probe.perm) == (BASE + 305380415, True, 0o750)
-    assert (probe.uid, probe.gid) == (999, 998)
+    assert (probe.is_dir, probe.perm) == (True, 0o755)
+    assert probe.mtime_ns == BASE - 59 * 1_000_000_000 + 123_000_000
 
 
-def test_probe_without_owners_for_engines_that_rewrite_them() -> None:
-    probe = parse_path_probe(STAT, tar_block(), owners=False)
+def test_probe_of_a_file() -> None:
+    probe = parse_path_probe(header({"mode": 0o640, "mtime": "2026-11-29T22:42:59Z"}))
     assert probe is not None
-    assert (probe.uid, probe.gid) == (None, None)
+    assert (probe.is_dir, probe.perm, probe.mtime_ns) == (False, 0o640, BASE)
 
 
 @pytest.mark.parametrize(
-    ("stat", "block"),
+    "encoded",
     [
-        (None, tar_block()),  # no stat header
-        (STAT, b""),  # empty archive
-        (STAT, tar_block()[:100]),  # cut short
-        (STAT, tar_block(tarfile.REGTYPE)),  # a file, not a directory
-        ({**STAT, "mtime": "soon"}, tar_block()),
-        ({**STAT, "mode": "x"}, tar_block()),
-        (STAT, b"\xff" * TAR_BLOCK),  # not a tar header
+        None,
+        "",
+        "not base64 at all!",
+        header(["a", "list"]),
+        header({"mode": GO_MODE_DIR | 0o755, "mtime": "soon"}),
+        header({"mode": "x", "mtime": "2026-11-29T22:42:59Z"}),
+        header({"mode": GO_MODE_DIR | 0o755}),
     ],
 )
-def test_probe_is_none_when_the_answer_is_not_a_directory(stat: object, block: bytes) -> None:
-    assert parse_path_probe(stat, block) is None  # type: ignore[arg-type]
-
-
-def test_first_block_joins_short_chunks_and_stops_reading() -> None:
-    data = tar_block() + b"rest" * 1000
-    pulled: list[int] = []
-
-    def chunks() -> object:
-        for i in range(0, len(data), 100):
-            pulled.append(i)
-            yield data[i : i + 100]
-
-    assert first_block(chunks()) == data[:TAR_BLOCK]  # type: ignore[arg-type]
-    assert len(pulled) == 6  # 600 bytes read for a 512-byte block, not the whole stream
+def test_probe_is_none_for_a_missing_or_malformed_stat(encoded: str | None) -> None:
+    assert parse_path_probe(encoded) is None
