@@ -215,16 +215,23 @@ def replaced_items(plan: RestorePlan) -> list[str]:
         )
     for v in b.volumes:
         if v.type == "volume":
-            items.append(
+            item = (
                 f"the volume <b>{_html(v.name)}</b> (at {_html(v.destination)}): emptied and "
                 f"filled with the backup's {human_size(v.size)}; files written since the backup "
                 "are lost"
             )
         else:
-            items.append(
+            item = (
                 f"the bind mount <b>{_html(v.source)}</b> (at {_html(v.destination)}): the "
                 f"backup's {human_size(v.size)} of files written over it"
             )
+        if b.engine == "podman" and v.read_by == "engine":
+            # Podman's archive API names its caller as every file's owner (podman#3767).
+            item += (
+                "; Podman's archive API recorded every file as root's, so files that belonged "
+                "to another user come back owned by root"
+            )
+        items.append(item)
     if not b.volumes:
         items.append("no volumes: the backup holds the configuration only")
     return items

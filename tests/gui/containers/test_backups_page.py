@@ -383,6 +383,20 @@ def test_restore_after_the_container_was_removed_on_production(
     assert (entry["action"], entry["outcome"], entry["from"]) == ("restore", "restored", "")
 
 
+@pytest.mark.parametrize("on_host", [True, False])
+def test_the_question_says_when_a_podman_backup_lost_its_owners(
+    qtbot: Any, app: App, make_page: Callable[..., BackupsPage], on_host: bool
+) -> None:
+    page = make_page(settings=Settings(backup_read_on_host=on_host))
+    backup = page.session.backups().create(app.ce, app.name)
+    assert backup.volumes[0].read_by == ("host" if on_host else "engine")
+    listed(qtbot, page, 1)
+    dialog = ask_restore(qtbot, page, backup)
+    lost = "come back owned by root" in replaced_text(dialog)
+    assert lost == (app.ce.name == "podman" and not on_host)
+    dialog.reject()
+
+
 def test_delete_and_open_folder(
     qtbot: Any, app: App, make_page: Callable[..., BackupsPage]
 ) -> None:
