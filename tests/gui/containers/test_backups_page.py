@@ -25,8 +25,6 @@ from kiops_desktop.ops.backups import Backup, put_volume
 from kiops_desktop.ops.deploy import deploy
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine
-from kiops_desktop.runtimes.docker import DockerEngine
-from kiops_desktop.runtimes.podman import PodmanEngine
 from kiops_desktop.ui.activity_page import ActivityPage
 from kiops_desktop.ui.backups_model import BAD_COLOUR, OK_COLOUR
 from kiops_desktop.ui.backups_page import BackupsPage
@@ -94,17 +92,6 @@ class App:
     name: str
     volume: str
     port: int
-
-
-@pytest.fixture
-def ce(engine: Engine) -> Iterator[ContainerEngine]:
-    # The same address DOCKER_HOST / CONTAINER_HOST give the app, so the page finds the
-    # backups' connection ("docker:default", "podman:CONTAINER_HOST").
-    adapter: ContainerEngine = (
-        DockerEngine(engine.url) if engine.name == "docker" else PodmanEngine(engine.url)
-    )
-    yield adapter
-    adapter.close()
 
 
 @pytest.fixture

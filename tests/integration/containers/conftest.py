@@ -12,6 +12,7 @@ Fixtures
   ``podman_client``  session: ``podman.PodmanClient`` on the private Podman service.
   ``registry``       session: ``"127.0.0.1:PORT"`` of the test registry (plain HTTP).
   ``engine``         parametrized over ("docker", "podman"): ``Engine(name, client, url)``.
+  ``ce``             our adapter (``DockerEngine`` / ``PodmanEngine``) on that ``engine``.
 While the session's engines run, ``os.environ`` has ``DOCKER_HOST``, ``CONTAINER_HOST`` and
 ``KIOPS_TEST_REGISTRY`` pointing at them (restored afterwards).
 Containers and volumes that a test creates are removed after it (label them ``TEST_LABEL``;
@@ -55,6 +56,9 @@ import docker
 import podman
 import pytest
 
+from kiops_desktop.runtimes.containers import ContainerEngine
+from kiops_desktop.runtimes.docker import DockerEngine
+from kiops_desktop.runtimes.podman import PodmanEngine
 from tests.integration.containers import engines_state
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -480,6 +484,17 @@ def engine(request: pytest.FixtureRequest, engines: Engines) -> Engine:
     if name == "docker":
         return Engine(name, request.getfixturevalue("docker_client"), engines.docker_url)
     return Engine(name, request.getfixturevalue("podman_client"), engines.podman_url)
+
+
+@pytest.fixture
+def ce(engine: Engine) -> Iterator[ContainerEngine]:
+    """Our own adapter (``DockerEngine`` / ``PodmanEngine``) on the parametrized engine, at the
+    address ``DOCKER_HOST`` / ``CONTAINER_HOST`` give the app."""
+    adapter: ContainerEngine = (
+        DockerEngine(engine.url) if engine.name == "docker" else PodmanEngine(engine.url)
+    )
+    yield adapter
+    adapter.close()
 
 
 def _snapshot(client: Any) -> tuple[set[str], set[str]]:

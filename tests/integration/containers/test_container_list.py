@@ -23,19 +23,12 @@ from kiops_desktop.runtimes.containers import (
     LogFollow,
 )
 from kiops_desktop.runtimes.podman import PodmanEngine
-from tests.integration.containers.conftest import Engine, Engines, registry_manifest
-from tests.integration.containers.test_deploy_engines import APP, _adapter, _registry, free_port
+from tests.integration.containers.conftest import Engines, registry_manifest
+from tests.integration.containers.test_deploy_engines import APP, _registry, free_port
 
 pytestmark = pytest.mark.integration
 
 SECOND = 1_000_000_000  # engine durations are nanoseconds
-
-
-@pytest.fixture
-def ce(engine: Engine) -> Iterator[ContainerEngine]:
-    adapter = _adapter(engine)
-    yield adapter
-    adapter.close()
 
 
 @pytest.fixture

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -18,20 +16,12 @@ from kiops_desktop.runtimes.containers import (
 )
 from tests.integration.containers.test_deploy_engines import (
     APP,
-    _adapter,
     _registry,
     free_port,
     http_get,
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ce(engine: Any) -> Iterator[ContainerEngine]:
-    adapter = _adapter(engine)
-    yield adapter
-    adapter.close()
 
 
 def _run(ce: ContainerEngine, name: str, labels: dict[str, str], port: int) -> str:

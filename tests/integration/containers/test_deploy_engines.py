@@ -37,28 +37,6 @@ pytestmark = pytest.mark.integration
 APP = "kiops-test/app"
 
 
-def _kind(engine: Any) -> str:
-    """The fixture may hand out a name, an SDK client or an adapter: all we need is which one."""
-    if isinstance(engine, str):
-        return engine
-    for attr in ("name", "kind"):
-        value = getattr(engine, attr, None)
-        if value in ("docker", "podman"):
-            return str(value)
-    return "podman" if "podman" in type(engine).__module__ else "docker"
-
-
-def _adapter(engine: Any) -> ContainerEngine:
-    kind = _kind(engine)
-    url = getattr(engine, "url", None)
-    if kind == "docker":
-        return DockerEngine(url or os.environ.get("DOCKER_HOST"))
-    url = url or os.environ.get("CONTAINER_HOST")
-    if not url:
-        pytest.skip("CONTAINER_HOST is not set: no Podman service to test against")
-    return PodmanEngine(url)
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -134,13 +112,6 @@ class App:
     volume: str
     port: int
     id: str
-
-
-@pytest.fixture
-def ce(engine: Any) -> Iterator[ContainerEngine]:
-    adapter = _adapter(engine)
-    yield adapter
-    adapter.close()
 
 
 @pytest.fixture
@@ -395,7 +366,7 @@ def test_registry_down(app: App, store: BackupStore) -> None:
 
 def test_engine_unreachable(tmp_path: Path, engine: Any, store: BackupStore) -> None:
     url = f"unix://{tmp_path}/nothing.sock"
-    dead: ContainerEngine = DockerEngine(url) if _kind(engine) == "docker" else PodmanEngine(url)
+    dead: ContainerEngine = DockerEngine(url) if engine.name == "docker" else PodmanEngine(url)
     with pytest.raises(errors.Unreachable, match="does not answer"):
         dead.info()
     result = deploy(dead, "web", f"{APP}:v2", store=store)

@@ -7,8 +7,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -19,20 +17,9 @@ from kiops_desktop.runtimes.containers import (
     json_lines,
     parse_event,
 )
-from kiops_desktop.runtimes.docker import DockerEngine
-from kiops_desktop.runtimes.podman import PodmanEngine
 from tests.integration.containers.conftest import APP_REPO, TEST_LABEL
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ce(engine: Any) -> Iterator[ContainerEngine]:
-    adapter: ContainerEngine = (
-        DockerEngine(engine.url) if engine.name == "docker" else PodmanEngine(engine.url)
-    )
-    yield adapter
-    adapter.close()
 
 
 def _collect(

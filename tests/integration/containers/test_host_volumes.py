@@ -15,7 +15,7 @@ import stat
 import subprocess
 import tarfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ import pytest
 from kiops_desktop.ops.backups import BackupStore, put_volume, tar_content_digest
 from kiops_desktop.runtimes import errors, host_volumes
 from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
-from kiops_desktop.runtimes.docker import DockerEngine
 from kiops_desktop.runtimes.podman import PodmanEngine
 from tests.integration.containers.conftest import APP_REPO, TEST_LABEL, Engines, free_port
 
@@ -103,16 +102,7 @@ class Volume:
         return mount["source"]
 
 
-@pytest.fixture
-def ce(engine: Any) -> Iterator[ContainerEngine]:
-    adapter: ContainerEngine = (
-        DockerEngine(engine.url) if engine.name == "docker" else PodmanEngine(engine.url)
-    )
-    yield adapter
-    adapter.close()
-
-
-def start_with_volume(ce: ContainerEngine, data: bytes, *, extra: list[str] = ()) -> Volume:
+def start_with_volume(ce: ContainerEngine, data: bytes, *, extra: Sequence[str] = ()) -> Volume:
     suffix = uuid.uuid4().hex[:8]
     name, volume = f"kiops-hostread-{suffix}", f"kiops-hostread-vol-{suffix}"
     spec = {

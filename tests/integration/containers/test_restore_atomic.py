@@ -28,9 +28,6 @@ from tests.integration.containers.test_deploy_engines import (  # fixtures, used
     app as app,
 )
 from tests.integration.containers.test_deploy_engines import (
-    ce as ce,
-)
-from tests.integration.containers.test_deploy_engines import (
     store as store,
 )
 

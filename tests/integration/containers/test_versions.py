@@ -30,8 +30,6 @@ from kiops_desktop.ops.versions import (
 )
 from kiops_desktop.runtimes import errors
 from kiops_desktop.runtimes.containers import ContainerEngine
-from kiops_desktop.runtimes.docker import DockerEngine
-from kiops_desktop.runtimes.podman import PodmanEngine
 from kiops_desktop.runtimes.registry import RegistryClient, parse_created
 from tests.integration.containers.conftest import (
     APP_REPO,
@@ -42,15 +40,6 @@ from tests.integration.containers.conftest import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ce(engine: Any) -> Iterator[ContainerEngine]:
-    adapter: ContainerEngine = (
-        DockerEngine(engine.url) if engine.name == "docker" else PodmanEngine(engine.url)
-    )
-    yield adapter
-    adapter.close()
 
 
 def get_text(port: int, path: str, timeout: float = 15.0) -> str:
