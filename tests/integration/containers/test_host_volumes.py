@@ -220,6 +220,28 @@ def test_a_directory_that_is_not_the_engines_is_not_read(vol: Volume, tmp_path: 
     assert host_volumes.host_directory(vol.ce, vol.container, missing) is None
 
 
+def test_a_tar_of_another_directory_does_not_count(vol: Volume, tmp_path: Path) -> None:
+    # archive_on_host runs tar while it asks the engine; the answer decides afterwards.
+    [mount] = [m for m in named_volumes(vol.ce.inspect(vol.container)) if m["name"]]
+    elsewhere = tmp_path / "_data"
+    elsewhere.mkdir()
+    (elsewhere / "not-the-volume.txt").write_text("x")
+    with (
+        (tmp_path / "other.tar").open("wb") as out,
+        pytest.raises(host_volumes.NotOnThisHost, match="not the engine's directory"),
+    ):
+        host_volumes.archive_on_host(
+            vol.ce, vol.container, {**mount, "source": str(elsewhere)}, [], out
+        )
+    archive = tmp_path / "volume.tar"
+    with archive.open("wb") as out:
+        size, digest = host_volumes.archive_on_host(vol.ce, vol.container, mount, [mount], out)
+    assert size == archive.stat().st_size
+    assert digest == hashlib.sha256(archive.read_bytes()).hexdigest()
+    with tarfile.open(archive) as tar:
+        assert "data/pgdata/PG_VERSION" in tar.getnames()
+
+
 def test_a_mount_with_another_mount_inside_is_read_by_the_engine(
     ce: ContainerEngine, tmp_path: Path
 ) -> None:
