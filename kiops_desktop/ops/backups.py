@@ -22,6 +22,7 @@ import posixpath
 import re
 import shutil
 import tarfile
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -563,7 +564,7 @@ def _recreate(
     stage[0] = "putting the volume contents back"
     report("volumes", f"Putting the volume contents of {name} back")
     for v in backup.volumes:
-        put_volume(engine, new_id, v.destination, (backup.path / v.file).read_bytes())
+        put_volume(engine, new_id, v.destination, backup.path / v.file)
     if start:
         stage[0] = "starting the container"
         report("start", f"Starting {name}")
@@ -571,7 +572,9 @@ def _recreate(
     return new_id
 
 
-def put_volume(engine: ContainerEngine, container: str, destination: str, data: bytes) -> None:
+def put_volume(
+    engine: ContainerEngine, container: str, destination: str, data: bytes | Path
+) -> None:
     """Put a volume archive (members "data", "data/...") back into the volume at ``destination``.
 
     The files go *into the destination itself*, the archive's top directory stripped: Podman
@@ -583,31 +586,42 @@ def put_volume(engine: ContainerEngine, container: str, destination: str, data: 
     """
     dest = destination.rstrip("/") or "/"
     top = posixpath.basename(dest)
-    files, own = io.BytesIO(), io.BytesIO()
-    with (
-        tarfile.open(fileobj=io.BytesIO(data), mode="r:") as src,
-        tarfile.open(fileobj=files, mode="w:", format=tarfile.PAX_FORMAT) as dst,
-        tarfile.open(fileobj=own, mode="w:", format=tarfile.PAX_FORMAT) as dst_own,
-    ):
-        for m in src.getmembers():
-            name = m.name.strip("/")
-            if name in (top, ""):
-                m.name = top
-                dst_own.addfile(m)
-                continue
-            f = src.extractfile(m) if m.isfile() else None
-            m.name = _below(top, name)
-            if m.islnk():  # a hard link names another member: it moves with the names
-                m.linkname = _below(top, m.linkname.strip("/"))
-            # A long or non-ASCII name came in a PAX "path" record, which tarfile would write
-            # back unchanged (it wins over the new name): drop the stale records.
-            m.pax_headers = {
-                k: v for k, v in m.pax_headers.items() if k not in ("path", "linkpath")
-            }
-            dst.addfile(m, f)
-    engine.archive_put(container, dest, files.getvalue())
+    source: IO[bytes] = data.open("rb") if isinstance(data, Path) else io.BytesIO(data)
+    # The rewritten archive goes to a temporary file and is streamed from there: a volume may
+    # be far larger than memory.
+    with source, tempfile.TemporaryFile() as files:
+        own = io.BytesIO()  # one header
+        with (
+            tarfile.open(fileobj=source, mode="r|") as src,
+            tarfile.open(fileobj=files, mode="w:", format=tarfile.PAX_FORMAT) as dst,
+            tarfile.open(fileobj=own, mode="w:", format=tarfile.PAX_FORMAT) as dst_own,
+        ):
+            _rebase_members(src, dst, dst_own, top)
+        files.seek(0)
+        engine.archive_put(container, dest, files)
     if top and dest != "/":
         engine.archive_put(container, posixpath.dirname(dest) or "/", own.getvalue())
+
+
+def _rebase_members(
+    src: tarfile.TarFile, dst: tarfile.TarFile, dst_own: tarfile.TarFile, top: str
+) -> None:
+    """Copy ``src``'s members into ``dst`` with ``top/`` taken off their names (and hard-link
+    targets); the entry of ``top`` itself goes to ``dst_own``."""
+    for m in src:
+        name = m.name.strip("/")
+        if name in (top, ""):
+            m.name = top
+            dst_own.addfile(m)
+            continue
+        f = src.extractfile(m) if m.isfile() else None
+        m.name = _below(top, name)
+        if m.islnk():  # a hard link names another member: it moves with the names
+            m.linkname = _below(top, m.linkname.strip("/"))
+        # A long or non-ASCII name came in a PAX "path" record, which tarfile would write
+        # back unchanged (it wins over the new name): drop the stale records.
+        m.pax_headers = {k: v for k, v in m.pax_headers.items() if k not in ("path", "linkpath")}
+        dst.addfile(m, f)
 
 
 def _below(top: str, name: str) -> str:

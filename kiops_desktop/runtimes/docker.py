@@ -8,7 +8,7 @@ import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import docker
 import docker.errors
@@ -382,10 +382,10 @@ class DockerEngine:
             stream, _stat = self.client.api.get_archive(container, path)
         return _guard_stream(stream, self._errors(f"reading {path} from {container}"))
 
-    def archive_put(self, container: str, path: str, data: bytes | Iterable[bytes]) -> None:
-        payload = data if isinstance(data, bytes) else b"".join(data)
+    def archive_put(self, container: str, path: str, data: bytes | BinaryIO) -> None:
+        # a file is streamed from where it stands (a volume may be far larger than memory)
         with self._errors(f"writing {path} into {container}"):
-            self.client.api.put_archive(container, path, payload)
+            self.client.api.put_archive(container, path, data)
 
     def probe_path(self, container: str, path: str) -> PathProbe | None:
         # A rootless daemon or one remapping user namespaces stores other owners on disk than

@@ -16,7 +16,7 @@ import posixpath
 import tarfile
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, BinaryIO
 
 import podman.errors
 import requests
@@ -350,19 +350,22 @@ class PodmanEngine:
         )
         return _normalize_tar(response.iter_content(chunk_size=1 << 20), path)
 
-    def archive_put(self, container: str, path: str, data: bytes | Iterable[bytes]) -> None:
-        payload = data if isinstance(data, bytes) else b"".join(data)
+    def archive_put(self, container: str, path: str, data: bytes | BinaryIO) -> None:
         # Podman 4.3's copier now and then fails with "passing bulk input to subprocess: write
         # |1: broken pipe" on a freshly created container; extracting the same archive again is
-        # idempotent, so a failed put is retried a couple of times before it counts.
+        # idempotent, so a failed put is retried a couple of times before it counts. A file is
+        # streamed from where it stands, and from there again on a retry.
+        start = None if isinstance(data, bytes) else data.tell()
         for attempt in range(ARCHIVE_PUT_ATTEMPTS):
+            if start is not None and not isinstance(data, bytes):
+                data.seek(start)
             try:
                 self._req(
                     "put",
                     f"/containers/{container}/archive",
                     f"writing {path} into {container}",
                     params={"path": path},
-                    data=payload,
+                    data=data,
                 )
                 return
             except errors.ServerError:

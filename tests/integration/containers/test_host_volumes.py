@@ -14,6 +14,7 @@ import os
 import stat
 import subprocess
 import tarfile
+import tracemalloc
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from tests.integration.containers.conftest import APP_REPO, TEST_LABEL, Engines,
 pytestmark = pytest.mark.integration
 
 MTIME = 1_700_000_000
+MB = 1 << 20
 LONG = "l" * 120 + ".txt"  # longer than a ustar name field: GNU and PAX long-name headers
 
 
@@ -201,6 +203,40 @@ def _junk() -> bytes:
         info = tarfile.TarInfo("junk.txt")
         info.size = 4
         tar.addfile(info, io.BytesIO(b"junk"))
+    return buf.getvalue()
+
+
+def test_a_restore_streams_the_archive_instead_of_holding_the_volume_in_memory(
+    ce: ContainerEngine, tmp_path: Path
+) -> None:
+    blob = os.urandom(48 * MB)
+    v = start_with_volume(ce, _tar_with("data/blob.bin", blob))
+    try:
+        store = BackupStore(tmp_path)
+        backup = store.create(ce, v.container)
+        tracemalloc.start()
+        try:
+            store.restore(ce, backup, start=False)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 8 * MB, f"the restore held {peak / MB:.0f} MB in Python objects"
+        restored = Path(v.source()) / "blob.bin"
+        assert hashlib.sha256(restored.read_bytes()).digest() == hashlib.sha256(blob).digest()
+    finally:
+        ce.remove(v.container)
+        ce.remove_volume(v.volume)
+
+
+def _tar_with(name: str, body: bytes) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        top = tarfile.TarInfo("data")
+        top.type, top.mode = tarfile.DIRTYPE, 0o755
+        tar.addfile(top)
+        info = tarfile.TarInfo(name)
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
     return buf.getvalue()
 
 
