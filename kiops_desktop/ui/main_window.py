@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
             from ..runtimes.errors import Unreachable
 
             endpoint = session.endpoints[key]
-            if key not in session._engines:
+            if not session.has_engine(key):
                 result = probe(endpoint)
                 if not result.ok:
                     raise Unreachable(

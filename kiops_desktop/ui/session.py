@@ -110,6 +110,11 @@ class Session:
             self.endpoints = {f"{e.engine}:{e.name}": e for e in found}
         return found
 
+    def has_engine(self, connection: str) -> bool:
+        """Whether an adapter for that connection is open already (it answered before)."""
+        with self._lock:
+            return connection in self._engines
+
     def engine(self, connection: str) -> ContainerEngine:
         """The adapter for "docker:NAME" / "podman:NAME" (worker threads only)."""
         with self._lock:
