@@ -240,6 +240,11 @@ def _tar(source: str, top: str, stdout: Any) -> Iterator[subprocess.Popen[bytes]
         "--create",
         "--file=-",
         "--numeric-owner",  # owners as numbers, as the engine applies them on restore
+        # file capabilities, the one extended attribute Docker's archives carry; with only the
+        # headers that need them (GNU tar would add atime/ctime/mtime records to every file)
+        "--xattrs",
+        "--xattrs-include=security.capability",
+        "--pax-option=delete=atime,delete=ctime,delete=mtime",
         f"--directory={source}",
         # "." -> top, "./x" -> top/x, for member and hard-link names; symlink targets untouched
         f"--transform=s,^\\.,{top},S",

@@ -33,6 +33,9 @@ pytestmark = pytest.mark.integration
 
 MTIME = 1_700_000_000
 MB = 1 << 20
+# a file capability (cap_net_bind_service=ep, as setcap writes it): the one xattr archives carry
+CAP_VALUE = b"\x01\x00\x00\x02\x00\x04\x00\x00" + bytes(12)
+CAP = {"SCHILY.xattr.security.capability": CAP_VALUE.decode("latin-1")}
 LONG = "l" * 120 + ".txt"  # longer than a ustar name field: GNU and PAX long-name headers
 
 
@@ -67,6 +70,7 @@ def rich_volume_tar() -> bytes:
         add("outside", tarfile.SYMTYPE, 0o777, linkname="/etc/hostname")
         add("queue", tarfile.FIFOTYPE, 0o600)
         add("helper", tarfile.REGTYPE, 0o4755, body=b"#!/bin/sh\n")
+        add("binder", tarfile.REGTYPE, 0o755, body=b"#!/bin/sh\n", pax_headers=dict(CAP))
     return buf.getvalue()
 
 
@@ -82,9 +86,13 @@ def disk_tree(root: str) -> dict[str, tuple[Any, ...]]:
             if stat.S_ISREG(st.st_mode):
                 body = hashlib.sha256(Path(path).read_bytes()).hexdigest()
             link = os.readlink(path) if stat.S_ISLNK(st.st_mode) else ""
+            try:
+                cap = os.getxattr(path, "security.capability", follow_symlinks=False)
+            except OSError:
+                cap = b""
             mtime = 0 if stat.S_ISDIR(st.st_mode) else int(st.st_mtime)
             out[rel] = (stat.S_IFMT(st.st_mode), oct(st.st_mode & 0o7777), st.st_uid, st.st_gid)
-            out[rel] += (body, link, mtime, st.st_nlink if stat.S_ISREG(st.st_mode) else 0)
+            out[rel] += (body, link, mtime, st.st_nlink if stat.S_ISREG(st.st_mode) else 0, cap)
     return out
 
 
@@ -165,7 +173,11 @@ def test_host_read_has_the_engines_contents_and_the_real_owners(
     assert owners["data/pgdata/PG_VERSION"] == (999, 999)
     assert owners[f"data/app/{LONG}"] == (1000, 2000)
     tree = disk_tree(vol.source())
+    assert tree["binder"][8] == CAP_VALUE  # the engine put the file capability in place
     with tarfile.open(on_host.path / h.file) as tar:
+        binder = tar.getmember("data/binder")
+        assert binder.pax_headers == CAP  # ... and the host read keeps it, as the API does
+        assert tar.getmember("data/helper").pax_headers == {}  # no records for the rest
         for m in tar.getmembers():
             if m.name != "data":
                 on_disk = tree[m.name.removeprefix("data/")]
