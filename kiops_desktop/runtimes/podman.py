@@ -289,12 +289,22 @@ class PodmanEngine:
         )
 
     def remove(self, container: str) -> None:
-        self._req(
-            "delete",
-            f"/containers/{container}",
-            f"removing {container}",
-            params={"force": True, "v": False},
-        )
+        # Podman 4.x races a forced remove against a container that is exiting on its own:
+        # "could not be stopped: sending SIGKILL ...: container state improper" (podman#16142).
+        # A moment later the container is stopped and the same remove succeeds.
+        for attempt in range(REMOVE_ATTEMPTS):
+            try:
+                self._req(
+                    "delete",
+                    f"/containers/{container}",
+                    f"removing {container}",
+                    params={"force": True, "v": False},
+                )
+                return
+            except errors.ServerError as exc:
+                if "state improper" not in str(exc) or attempt == REMOVE_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def reset_volume(self, name: str) -> None:
         """As Docker's: recreate the volume empty, or create it when it is gone."""
@@ -406,6 +416,7 @@ class PodmanEngine:
 
 
 ARCHIVE_PUT_ATTEMPTS = 3
+REMOVE_ATTEMPTS = 4
 
 
 def _normalize_tar(chunks: Iterable[bytes], path: str) -> Iterator[bytes]:
