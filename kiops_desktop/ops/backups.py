@@ -23,6 +23,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields
@@ -47,6 +48,7 @@ from kiops_desktop.runtimes.registry import DOCKER_HUB, CredentialLookup, Regist
 _log = logging.getLogger(__name__)
 
 MANIFEST = "manifest.json"
+STALE_TMP_S = 24 * 3600  # an unfinished backup folder untouched this long is a crash's leftover
 FORMAT = 1
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 
@@ -403,13 +405,27 @@ class BackupStore:
         shutil.rmtree(doomed)
 
     def prune(self, service: str, keep: int) -> builtins.list[Backup]:
-        """Delete all but the newest ``keep`` backups of a service; returns the deleted ones."""
+        """Delete all but the newest ``keep`` backups of a service; returns the deleted ones.
+        Also removes what a crash left of the service's unfinished backups and deletions."""
         if keep < 0:
             raise errors.Invalid("The number of backups to keep cannot be negative.")
         doomed = self.list(service)[keep:]
         for b in doomed:
             self.delete(b)
+        self._remove_leftovers(self.root / safe_name(service))
         return doomed
+
+    def _remove_leftovers(self, service_dir: Path) -> None:
+        # ".tmp-" folders are backups being written or deleted; one untouched for a day belongs
+        # to a process that is gone (a backup in progress writes to its folder all the time),
+        # and may hold gigabytes nobody will ever see: the list ignores such folders.
+        if not service_dir.is_dir():
+            return
+        cutoff = time.time() - STALE_TMP_S
+        for leftover in service_dir.glob(".tmp-*"):
+            with contextlib.suppress(OSError):
+                if leftover.is_dir() and _newest_mtime(leftover) < cutoff:
+                    shutil.rmtree(leftover)
 
     def restore(
         self,
@@ -622,6 +638,15 @@ def _rebase_members(
         # back unchanged (it wins over the new name): drop the stale records.
         m.pax_headers = {k: v for k, v in m.pax_headers.items() if k not in ("path", "linkpath")}
         dst.addfile(m, f)
+
+
+def _newest_mtime(folder: Path) -> float:
+    """The latest change anywhere in ``folder`` (it and the files and folders in it)."""
+    newest = folder.stat().st_mtime
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):
+            newest = max(newest, path.lstat().st_mtime)
+    return newest
 
 
 def _below(top: str, name: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import tarfile
 import time
 from pathlib import Path
@@ -147,6 +148,30 @@ def test_prune_keeps_the_newest(tmp_path: Path) -> None:
     assert store.prune("web", keep=5) == []
     with pytest.raises(errors.Invalid):
         store.prune("web", keep=-1)
+
+
+def test_prune_removes_what_a_crash_left_but_not_a_backup_in_progress(tmp_path: Path) -> None:
+    store = BackupStore(tmp_path)
+    fake_backup(tmp_path, "web", "2026-01-01T00:00:00.000000Z", {})
+    day_ago = time.time() - 25 * 3600
+    crashed = tmp_path / "web" / ".tmp-crashed"
+    (crashed / "volumes").mkdir(parents=True)
+    (crashed / "volumes" / "0-db.tar").write_bytes(b"x" * 4096)
+    for path in (crashed / "volumes" / "0-db.tar", crashed / "volumes", crashed):
+        os.utime(path, (day_ago, day_ago))
+    running = tmp_path / "web" / ".tmp-running"
+    (running / "volumes").mkdir(parents=True)
+    (running / "volumes" / "0-db.tar").write_bytes(b"still being written")
+    os.utime(running, (day_ago, day_ago))  # the folder is old, its archive is not
+    other = tmp_path / "api" / ".tmp-crashed"
+    other.mkdir(parents=True)
+    os.utime(other, (day_ago, day_ago))
+
+    assert store.prune("web", keep=5) == []
+    assert not crashed.exists()
+    assert running.is_dir()
+    assert other.is_dir()  # another service's folder waits for that service's prune
+    assert len(store.list("web")) == 1
 
 
 def test_known_digests_collects_every_image_a_service_ran(tmp_path: Path) -> None:
