@@ -382,11 +382,11 @@ class BackupStore:
     ) -> tuple[int, str, str]:
         """Write one mount's archive to ``path``: (size, sha256, who read it)."""
         if self.host_read:
+
+            def on_host(f: BinaryIO) -> tuple[int, str]:
+                return archive_on_host(engine, container, mount, mounts, f)
+
             try:
-
-                def on_host(f: BinaryIO) -> tuple[int, str]:
-                    return archive_on_host(engine, container, mount, mounts, f)
-
                 return (*fill_atomic(path, on_host), "host")
             except NotOnThisHost:
                 pass  # a remote engine, Docker Desktop's VM, not root, id mapping...
@@ -663,6 +663,7 @@ def volume_digest(engine: ContainerEngine, container: str, volume: VolumeArchive
         source = host_directory(engine, container, mount, mounts) if mount else None
         if source is not None:
             top = posixpath.basename(volume.destination.rstrip("/"))
-            with contextlib.suppress(HostReadError):
+            # a tar that dies midway ends the stream early: tarfile then fails first
+            with contextlib.suppress(HostReadError, tarfile.TarError):
                 return tar_content_digest(tar_directory(source, top))
     return tar_content_digest(engine.archive_get(container, volume.destination))

@@ -192,14 +192,16 @@ def tar_directory(source: str, top: str) -> Iterator[bytes]:
 
 
 def tar_into(source: str, top: str, out: BinaryIO) -> tuple[int, str]:
-    """Write the archive of ``source`` (as ``tar_directory``) into the open file ``out``;
-    returns its size and sha256.
+    """Write the archive of ``source`` (as ``tar_directory``) into ``out``, an empty file
+    opened by path; returns its size and sha256.
 
     tar writes the file itself while this thread hashes what has reached it so far: on two
     cores that costs about what plain tar costs, where passing the bytes through Python (read,
     write, hash) costs 1.6-2x. Raises ``HostReadError`` when tar fails; ``out`` then holds a
     partial archive the caller discards.
     """
+    if not isinstance(out.name, str):  # the hashing side opens the file again by its path
+        raise HostReadError("tar_into needs a file opened by path")
     digest, size, written_back = hashlib.sha256(), 0, 0
     buf = bytearray(_HASH_READ)
     view = memoryview(buf)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from kiops_desktop.ops.backups import BackupStore, put_volume, tar_content_digest
+from kiops_desktop.ops.backups import BackupStore, put_volume, tar_content_digest, volume_digest
 from kiops_desktop.runtimes import errors, host_volumes
 from kiops_desktop.runtimes.containers import ContainerEngine, named_volumes
 from kiops_desktop.runtimes.podman import PodmanEngine
@@ -308,19 +308,39 @@ def test_a_mount_with_another_mount_inside_is_read_by_the_engine(
 def test_a_tar_that_fails_midway_falls_back_to_the_engine(
     vol: Volume, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # A tar that writes part of an archive, then fails as on an unreadable file.
-    broken = tmp_path / "tar"
-    broken.write_text(
-        "#!/bin/sh\nhead -c 20480 /dev/urandom\necho 'tar: x: Permission denied' >&2\nexit 2\n"
-    )
-    broken.chmod(0o755)
-    monkeypatch.setattr(host_volumes, "gnu_tar", lambda: str(broken))
+    broken = str(_broken_tar(tmp_path))
+    monkeypatch.setattr(host_volumes, "gnu_tar", lambda: broken)
     store = BackupStore(tmp_path / "backups")
     backup = store.create(vol.ce, vol.container)
     assert backup.volumes[0].read_by == "engine"
     assert store.verify(backup).ok
     leftovers = [p.name for p in (backup.path / "volumes").iterdir()]
     assert leftovers == [backup.volumes[0].file.split("/")[1]]
+
+
+def test_a_content_check_whose_tar_fails_reads_through_the_engine(
+    vol: Volume, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The deploy's "did the volume change?" reads as the backup did: on the host, unless tar
+    # fails there; its garbage must not end the deploy's self-restore with a tarfile error.
+    backup = BackupStore(tmp_path / "backups").create(vol.ce, vol.container)
+    [volume] = backup.volumes
+    assert volume.read_by == "host"
+    assert volume_digest(vol.ce, vol.container, volume) == backup.content_digest(volume)
+    broken = str(_broken_tar(tmp_path))
+    monkeypatch.setattr(host_volumes, "gnu_tar", lambda: broken)
+    by_engine = tar_content_digest(vol.ce.archive_get(vol.container, "/data"))
+    assert volume_digest(vol.ce, vol.container, volume) == by_engine
+
+
+def _broken_tar(tmp_path: Path) -> Path:
+    """A tar that writes part of an archive (garbage), then fails as on an unreadable file."""
+    broken = tmp_path / "tar"
+    broken.write_text(
+        "#!/bin/sh\nhead -c 20480 /dev/urandom\necho 'tar: x: Permission denied' >&2\nexit 2\n"
+    )
+    broken.chmod(0o755)
+    return broken
 
 
 def test_the_setting_off_reads_through_the_engine(vol: Volume, tmp_path: Path) -> None:
