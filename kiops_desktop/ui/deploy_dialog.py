@@ -67,6 +67,7 @@ from .dialog_parts import (
 )
 from .guard import TypedNameGuard, production_badge
 from .session import Session
+from .step_list import StepList
 from .tasks import TaskContext, TaskHandle, error_text
 
 log = logging.getLogger(__name__)
@@ -100,14 +101,6 @@ ROW_OF_STEP = {
     "restore": "restore",
 }
 ORDER = [key for key, _ in STEP_ROWS]
-MARKS = {
-    "pending": ("○", "#9e9e9e"),
-    "running": ("◐", "#1565c0"),
-    "done": ("✓", "#2e7d32"),
-    "failed": ("✗", "#c62828"),
-    "skipped": ("—", "#9e9e9e"),
-    "warning": ("!", "#b45309"),
-}
 
 
 def _code(text: str) -> str:
@@ -268,7 +261,6 @@ class DeployDialog(QDialog):
         self._shown: list[ImageVersion] = []
         self._loading = False
         self._handle: TaskHandle | None = None
-        self._rows_state: dict[str, str] = {}
         self._active_row: str | None = None
         self._cancel_asked = False
         self.setWindowTitle(f"Deploy {service.title} — {service.connection} — KIOPS Desktop")
@@ -438,27 +430,8 @@ class DeployDialog(QDialog):
         self.progress_title = rich_label(page, "deployProgressTitle")
         box.addWidget(self.progress_title)
 
-        steps = QGridLayout()
-        steps.setHorizontalSpacing(10)
-        steps.setVerticalSpacing(4)
-        self.step_rows: dict[str, tuple[QLabel, QLabel, QLabel]] = {}
-        for row, (key, text) in enumerate(STEP_ROWS):
-            mark = QLabel(page)
-            mark.setFixedWidth(18)
-            mark.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            label = QLabel(text, page)
-            label.setObjectName(f"deployStep_{key}")
-            detail = QLabel(page)
-            detail.setObjectName(f"deployStepDetail_{key}")
-            detail.setStyleSheet(f"color:{MUTED};")
-            detail.setWordWrap(True)
-            detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            steps.addWidget(mark, row, 0, Qt.AlignmentFlag.AlignTop)
-            steps.addWidget(label, row, 1, Qt.AlignmentFlag.AlignTop)
-            steps.addWidget(detail, row, 2)
-            self.step_rows[key] = (mark, label, detail)
-        steps.setColumnStretch(2, 1)
-        box.addLayout(steps)
+        self.steps = StepList(page, STEP_ROWS, object_prefix="deployStep", details=True)
+        box.addLayout(self.steps.layout)
 
         self.progress_bar = QProgressBar(page)
         self.progress_bar.setObjectName("deployProgress")
@@ -815,13 +788,12 @@ class DeployDialog(QDialog):
             f"<span style='font-size:11pt; font-weight:600'>Deploying {_code(target)} to "
             f"{escape(self.container)}</span>"
         )
-        self._rows_state = {}
         self._active_row = None
         for key, _ in STEP_ROWS:
-            self._set_row(key, "pending", "")
-        self._show_row("restore", False)
+            self.steps.set(key, "pending", "")
+        self.steps.show_row("restore", False)
         if not backup:
-            self._set_row("backup", "skipped", "Auto-backup is off")
+            self.steps.set("backup", "skipped", "Auto-backup is off")
         # One notch per row of the normal path (restore excluded): progress the operator can read.
         self.progress_bar.setRange(0, len(ORDER) - 1)
         self.progress_bar.setValue(0)
@@ -836,26 +808,9 @@ class DeployDialog(QDialog):
         self.again_button.hide()
         self.close_button.setDefault(False)
 
-    def _show_row(self, key: str, visible: bool) -> None:
-        for widget in self.step_rows[key]:
-            widget.setVisible(visible)
-
-    def _set_row(self, key: str, state: str, detail: str | None = None) -> None:
-        mark, label, text = self.step_rows[key]
-        symbol, colour = MARKS[state]
-        mark.setText(f"<b style='color:{colour}'>{symbol}</b>")
-        label.setStyleSheet(
-            "font-weight:600;"
-            if state == "running"
-            else ("color:#9e9e9e;" if state == "skipped" else "")
-        )
-        if detail is not None:
-            text.setText(detail)
-        self._rows_state[key] = state
-
     def step_state(self, key: str) -> str:
         """pending, running, done, failed, skipped or warning (for tests and tools)."""
-        return self._rows_state.get(key, "pending")
+        return self.steps.state(key)
 
     def _on_progress(self, value: Any) -> None:
         step, message = value
@@ -865,17 +820,17 @@ class DeployDialog(QDialog):
         if row == "restore":
             # The step that was running failed; everything now is about putting back the old.
             if self._active_row is not None:
-                self._set_row(self._active_row, "failed")
-            self._show_row("restore", True)
-            self._set_row("restore", "running", str(message))
+                self.steps.set(self._active_row, "failed")
+            self.steps.show_row("restore", True)
+            self.steps.set("restore", "running", str(message))
             self._active_row = "restore"
             self.stop_button.setEnabled(False)
             return
         # Rows before this one are done (or were skipped on purpose).
         for key in ORDER[: ORDER.index(row)]:
-            if self._rows_state.get(key) in ("pending", "running"):
-                self._set_row(key, "done")
-        self._set_row(row, "running", str(message))
+            if self.steps.state(key) in ("pending", "running"):
+                self.steps.set(key, "done")
+        self.steps.set(row, "running", str(message))
         self._active_row = row
         self.progress_bar.setValue(ORDER.index(row))
         if row not in ("pull", "backup"):
@@ -903,10 +858,10 @@ class DeployDialog(QDialog):
         active = self._active_row
         if result.outcome == "deployed":
             for key in ORDER[:-1]:
-                if self._rows_state.get(key) in ("pending", "running"):
-                    self._set_row(key, "done")
+                if self.steps.state(key) in ("pending", "running"):
+                    self.steps.set(key, "done")
             if result.error is not None:  # only the old container could not be removed
-                self._set_row("cleanup", "warning", error_text(result.error))
+                self.steps.set("cleanup", "warning", error_text(result.error))
             head = f"<b style='color:#2e7d32'>Deployed.</b> {escape(result.sentence)}"
             if self._cancel_asked:
                 head += (
@@ -919,11 +874,11 @@ class DeployDialog(QDialog):
                 else "No backup was taken."
             )
         elif result.outcome in ("restored", "restore-failed"):
-            self._show_row("restore", True)
-            if self._rows_state.get("restore") != "running" and active is not None:
-                self._set_row(active, "failed")
+            self.steps.show_row("restore", True)
+            if self.steps.state("restore") != "running" and active is not None:
+                self.steps.set(active, "failed")
             restored = result.outcome == "restored"
-            self._set_row("restore", "done" if restored else "failed", None)
+            self.steps.set("restore", "done" if restored else "failed", None)
             if restored:
                 head = (
                     "<b style='color:#c62828'>The deploy failed; the previous version was "
@@ -955,8 +910,8 @@ class DeployDialog(QDialog):
         else:  # refused: nothing was changed
             if active is not None:
                 cancelled = self._cancel_asked
-                self._set_row(active, "skipped" if cancelled else "failed")
-            self._show_row("restore", False)
+                self.steps.set(active, "skipped" if cancelled else "failed")
+            self.steps.show_row("restore", False)
             colour = "#b45309"
             head = (
                 f"<b style='color:{colour}'>"
@@ -967,8 +922,8 @@ class DeployDialog(QDialog):
         if result.outcome != "deployed":
             # Steps that never ran after a failure: say so rather than leave them waiting.
             for key in ORDER:
-                if self._rows_state.get(key) == "pending":
-                    self._set_row(key, "skipped")
+                if self.steps.state(key) == "pending":
+                    self.steps.set(key, "skipped")
         self.outcome_label.setText(head)
         self.outcome_label.show()
         self.backup_used_label.setText(backup)

@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -66,6 +65,7 @@ from .rollback_render import (
     revision_caption,
 )
 from .session import Session
+from .step_list import StepList
 from .tasks import TaskContext, TaskHandle, error_text
 from .verification_view import VerificationView
 
@@ -490,24 +490,15 @@ class ConfirmRollbackDialog(QDialog):
                 margin_top=SECTION_MARGIN,
             )
         )
-        steps = QGridLayout()
-        steps.setHorizontalSpacing(8)
-        self.step_labels: dict[str, tuple[QLabel, QLabel]] = {}
-        for row, (key, text) in enumerate(
+        self.steps = StepList(
+            page,
             (
                 ("apply", "Apply the rollback"),
                 ("rollout", "Follow the rollout"),
                 ("verify", "Verify pods, restarts, health and logs"),
-            )
-        ):
-            mark = QLabel("○", page)
-            mark.setFixedWidth(18)
-            label = QLabel(text, page)
-            steps.addWidget(mark, row, 0)
-            steps.addWidget(label, row, 1)
-            self.step_labels[key] = (mark, label)
-        steps.setColumnStretch(1, 1)
-        box.addLayout(steps)
+            ),
+        )
+        box.addLayout(self.steps.layout)
 
         self.progress_bar = QProgressBar(page)
         self.progress_bar.setObjectName("rolloutProgress")
@@ -662,23 +653,11 @@ class ConfirmRollbackDialog(QDialog):
             return
         self._apply_handle = handle
         self.pages.setCurrentWidget(self.progress_page)
-        self._step("apply", "running")
+        self.steps.set("apply", "running")
         self.progress_bar.setRange(0, 0)  # busy until the server answers
         self.status_label.setText("Sending the rollback to the API server…")
 
     # -- progress page -------------------------------------------------------------------
-    def _step(self, key: str, state: str) -> None:
-        marks = {
-            "running": ("◐", "#1565c0"),
-            "done": ("✓", "#2e7d32"),
-            "failed": ("✗", "#c62828"),
-            "warning": ("!", "#b45309"),
-        }
-        mark, label = self.step_labels[key]
-        symbol, colour = marks[state]
-        mark.setText(f"<b style='color:{colour}'>{symbol}</b>")
-        label.setStyleSheet("font-weight:600;" if state == "running" else "")
-
     def _apply_failed(self, error: BaseException) -> None:
         # Nothing was rolled back: back to the plan, with the reason on top.
         self._apply_handle = None
@@ -691,8 +670,8 @@ class ConfirmRollbackDialog(QDialog):
 
     def _applied(self, pods_before: list[Obj]) -> None:
         self._apply_handle = None
-        self._step("apply", "done")
-        self._step("rollout", "running")
+        self.steps.set("apply", "done")
+        self.steps.set("rollout", "running")
         self.progress_bar.setRange(0, 1000)
         self.progress_bar.setValue(0)
         self.status_label.setText("Rollback applied; waiting for the controller…")
@@ -717,29 +696,29 @@ class ConfirmRollbackDialog(QDialog):
         )
         self.status_label.setText(f"{progress.message}\n{counts}")
         if progress.done:
-            self._step("rollout", "done")
-            self._step("verify", "running")
+            self.steps.set("rollout", "done")
+            self.steps.set("verify", "running")
         elif progress.failed:
-            self._step("rollout", "failed")
-            self._step("verify", "running")
+            self.steps.set("rollout", "failed")
+            self.steps.set("verify", "running")
 
     def _followed(self, outcome: RollbackOutcome) -> None:
         self._follow_handle = None
         self.outcome = outcome
         progress = outcome.progress
         if progress is None:
-            self._step("rollout", "warning")
+            self.steps.set("rollout", "warning")
         elif progress.failed:
-            self._step("rollout", "failed")
+            self.steps.set("rollout", "failed")
             self.progress_bar.setValue(round(progress.fraction * 1000))
         else:
-            self._step("rollout", "done")
+            self.steps.set("rollout", "done")
             self.progress_bar.setValue(1000)
         if outcome.report is not None:
-            self._step("verify", "done" if outcome.report.passed else "failed")
+            self.steps.set("verify", "done" if outcome.report.passed else "failed")
             self.verification.set_report(outcome.report)
         else:
-            self._step("verify", "warning")
+            self.steps.set("verify", "warning")
             self.verification.set_unavailable(outcome.problem or "no report")
         if progress is not None:
             self.status_label.setText(progress.message)
@@ -798,7 +777,7 @@ class ConfirmRollbackDialog(QDialog):
 
     def _follow_failed(self, error: BaseException) -> None:
         self._follow_handle = None
-        self._step("rollout", "warning")
+        self.steps.set("rollout", "warning")
         self.progress_bar.setRange(0, 1000)
         self.banner.show_error(error, context="Lost track of the rollout")
         self.outcome_label.setText(
