@@ -11,11 +11,9 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -24,17 +22,16 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
-    QVBoxLayout,
     QWidget,
 )
 
 from ..connections.clusters import INSECURE_WARNING, AddedCluster, add_cluster
-from ..connections.credentials import CredentialStore, KeyringUnavailable
-from .tasks import TaskContext, TaskRunner, error_text
+from ..connections.credentials import CredentialStore
+from .secret_form import SecretForm
+from .tasks import TaskContext, TaskRunner
 
 log = logging.getLogger(__name__)
 
-ERROR_STYLE = "QLabel { color:#c62828; }"
 WARNING_STYLE = (
     "QLabel { background:#c62828; color:white; font-weight:bold; border-radius:4px;"
     " padding:6px 8px; }"
@@ -42,11 +39,10 @@ WARNING_STYLE = (
 APP_KUBECONFIG_KEY = "connections/app-kubeconfig"  # serialises every write of that file
 
 
-class ClusterForm(QDialog):
+class ClusterForm(SecretForm):
     """Emits ``cluster_added`` with the :class:`AddedCluster` after a successful save."""
 
     cluster_added = Signal(object)
-    keyring_failed = Signal(object)  # KeyringUnavailable: the parent updates its status line
 
     def __init__(
         self,
@@ -57,14 +53,18 @@ class ClusterForm(QDialog):
         user_kubeconfigs: tuple[Path, ...] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(
+            runner,
+            store,
+            names="clusterForm",
+            save_button_name="saveClusterButton",
+            progress_text="Storing the token in the keyring and writing the entry…",
+            parent=parent,
+        )
         self.setObjectName("addClusterDialog")
         self.setWindowTitle("Add cluster")
-        self._runner = runner
-        self._store = store
         self._app_kubeconfig = app_kubeconfig
         self._user_kubeconfigs = user_kubeconfigs
-        self.saving = False
 
         intro = QLabel(
             "The token is stored in the OS keyring. KIOPS Desktop writes the cluster to its own "
@@ -123,12 +123,9 @@ class ClusterForm(QDialog):
         )
         self.insecure_warning.hide()
 
-        self.token_input = QLineEdit(self)
-        self.token_input.setObjectName("clusterTokenInput")
-        self.token_input.setEchoMode(QLineEdit.EchoMode.Password)
-        self.token_input.setPlaceholderText("bearer token (stored in the keyring only)")
-        # No autocompletion, no input method history: the token must not linger anywhere.
-        self.token_input.setAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled, False)
+        self.token_input = self._secret_input(
+            "clusterTokenInput", "bearer token (stored in the keyring only)"
+        )
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
@@ -147,34 +144,7 @@ class ClusterForm(QDialog):
         form.addRow("&Token:", self.token_input)
         form.addRow("Names&pace:", self.namespace_input)
 
-        self.error_label = QLabel(self)
-        self.error_label.setObjectName("clusterFormError")
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet(ERROR_STYLE)
-        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.error_label.hide()
-        self.progress_label = QLabel(self)
-        self.progress_label.setObjectName("clusterFormProgress")
-        self.progress_label.hide()
-
-        self.buttons = QDialogButtonBox(self)
-        self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.save_button = QPushButton("Save", self)
-        self.save_button.setObjectName("saveClusterButton")
-        self.save_button.setDefault(True)
-        self.buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button.clicked.connect(self.reject)
-
-        layout = QVBoxLayout(self)
-        layout.setSpacing(10)
-        layout.addWidget(intro)
-        layout.addLayout(form)
-        layout.addWidget(self.error_label)
-        layout.addWidget(self.progress_label)
-        layout.addStretch(1)
-        layout.addWidget(self.buttons)
-        self.setMinimumWidth(600)
+        self._lay_out(intro, form, 600)
 
     # -- fields --------------------------------------------------------------------------------
     def _browse_ca(self) -> None:
@@ -194,20 +164,6 @@ class ClusterForm(QDialog):
         if layout is not None:
             layout.activate()
         self.resize(self.width(), self.sizeHint().height())
-
-    def show_error(self, text: str) -> None:
-        self.error_label.setText(text)
-        self.error_label.setVisible(bool(text))
-
-    @property
-    def error_text(self) -> str:
-        return self.error_label.text() if self.error_label.isVisible() else ""
-
-    def _set_busy(self, busy: bool) -> None:
-        self.saving = busy
-        self.save_button.setEnabled(not busy)
-        self.progress_label.setText("Storing the token in the keyring and writing the entry…")
-        self.progress_label.setVisible(busy)
 
     # -- saving --------------------------------------------------------------------------------
     def save(self) -> None:
@@ -241,32 +197,13 @@ class ClusterForm(QDialog):
                 user_kubeconfigs=user_kubeconfigs,
             )
 
-        self._set_busy(True)
-        self._runner.submit(
+        self._submit(
             job,
             description=f'add the cluster "{name.strip()}"',
-            on_done=self._on_saved,
-            on_error=self._on_failed,
-            owner=self,
             key=APP_KUBECONFIG_KEY,
-            mutation=True,
+            saved=self._on_saved,
         )
 
     def _on_saved(self, added: AddedCluster) -> None:
-        self._set_busy(False)
-        self.token_input.clear()
         log.info("Added cluster %s (%s) to %s", added.name, added.server, added.kubeconfig)
         self.cluster_added.emit(added)
-        self.accept()
-
-    def _on_failed(self, error: BaseException) -> None:
-        self._set_busy(False)
-        self.show_error(error_text(error))
-        if isinstance(error, KeyringUnavailable):
-            self.keyring_failed.emit(error)
-
-    # -- closing -------------------------------------------------------------------------------
-    def done(self, result: int) -> None:
-        # Whatever way the form closes, the token does not stay in a hidden widget.
-        self.token_input.clear()
-        super().done(result)

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from ..connections.credentials import CredentialStore, KeyringUnavailable
 from ..connections.secure_kubeconfig import Finding, SecureResult, secure_kubeconfig
-from .cluster_form import ERROR_STYLE
 from .connections_model import ConnectionRow, ConnectionsTableModel
+from .secret_form import ERROR_STYLE
 from .tasks import TaskContext, TaskRunner, error_text
 
 log = logging.getLogger(__name__)
