@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, BinaryIO, Literal, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Literal, Protocol, Self, TypeVar, runtime_checkable
 
 from kiops_desktop.core.images import ImageRefError, ImageVersion, parse_image_ref
 from kiops_desktop.runtimes.registry import RegistryCredentials
@@ -28,6 +28,7 @@ COMPOSE_SERVICE = "com.docker.compose.service"
 
 Health = Literal["healthy", "unhealthy", "starting", "none"]
 ServiceKind = Literal["compose", "pod", "container"]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,27 @@ class _StreamFollow:
         else:
             yield from raw.stream(4096, decode_content=False)
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+    def _until_stopped(self, items: Iterator[T]) -> Iterator[T]:
+        """``items`` (read from ``_chunks``) until the end of the stream or ``stop()``."""
+        try:
+            for item in items:
+                if self._stopped.is_set():
+                    return
+                yield item
+        except Exception:
+            # stop() shuts the socket down under the reading thread; that ends the stream.
+            if not self._stopped.is_set():
+                raise
+        finally:
+            with contextlib.suppress(Exception):
+                self._response.close()
+
     def stop(self) -> None:
         """End the stream now (safe from any thread, and more than once)."""
         self._stopped.set()
@@ -445,25 +467,8 @@ class LogFollow(_StreamFollow):
         super().__init__(response)
         self._tty = tty
 
-    def __enter__(self) -> LogFollow:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
     def __iter__(self) -> Iterator[str]:
-        try:
-            for line in log_lines(self._chunks(), tty=self._tty):
-                if self._stopped.is_set():
-                    return
-                yield line
-        except Exception:
-            # stop() shuts the socket down under the reading thread; that ends the stream.
-            if not self._stopped.is_set():
-                raise
-        finally:
-            with contextlib.suppress(Exception):
-                self._response.close()
+        return self._until_stopped(log_lines(self._chunks(), tty=self._tty))
 
 
 @dataclass(frozen=True)
@@ -512,24 +517,8 @@ class EventFollow(_StreamFollow):
     """The engine's followed event stream: iterate for ``EngineEvent``s, ``stop()`` from any
     thread to end the iteration promptly; it then ends quietly."""
 
-    def __enter__(self) -> EventFollow:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.stop()
-
     def __iter__(self) -> Iterator[EngineEvent]:
-        try:
-            for raw in json_lines(self._chunks()):
-                if self._stopped.is_set():
-                    return
-                yield parse_event(raw)
-        except Exception:
-            if not self._stopped.is_set():
-                raise
-        finally:
-            with contextlib.suppress(Exception):
-                self._response.close()
+        return self._until_stopped(parse_event(raw) for raw in json_lines(self._chunks()))
 
 
 def log_frames(chunks: Iterable[bytes], *, tty: bool) -> Iterator[tuple[int, bytes]]:
